@@ -1,0 +1,1 @@
+"""Oneness: a Slack bot for weekly team discord check-ins."""

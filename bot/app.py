@@ -1,0 +1,66 @@
+"""The Bolt app factory and the dependency bundle it runs on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.deps import Deps, TrackingExecutor
+from bot.slack_client import make_client
+from handlers import register_listeners
+from storage.db import make_engine, make_session_factory
+
+log = logging.getLogger("oneness")
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    clock: Clock | None = None,
+    workers: int = 8,
+) -> Deps:
+    """Build the process's dependencies once."""
+    engine = make_engine(settings.database_url)
+    return Deps(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        client=client or make_client(settings.bot_token, settings.api_url),
+        clock=clock or SystemClock(),
+        executor=TrackingExecutor(max_workers=workers),
+    )
+
+
+def create_app(deps: Deps, *, verify_token: bool = True) -> App:
+    """A Bolt App with every listener registered.
+
+    Acks are sent before slow work (`process_before_response` with lazy listeners), so an
+    answer reaches Slack within milliseconds and Slack calls happen after it.
+    """
+    socket_mode = deps.settings.socket_mode
+    app = App(
+        client=deps.client,
+        signing_secret=deps.settings.signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=verify_token,
+        process_before_response=True,
+        listener_executor=deps.executor,
+        logger=logging.getLogger("oneness.bolt"),
+    )
+    register_listeners(app, deps)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # Errors raised while acknowledging: logged with the traceback; Slack shows its own
+        # "failed" notice, and nothing was stored because the ack path stores nothing.
+        log.exception(
+            "listener failed for %s", body.get("type") or body.get("command"), exc_info=error
+        )
+
+    return app

@@ -1,0 +1,54 @@
+"""The one bundle of dependencies built at start and passed to handlers, jobs and the server."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """A thread pool that can tell when all submitted work has finished (tests, shutdown)."""
+
+    def __init__(self, max_workers: int = 8, thread_name_prefix: str = "oneness-work") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Submit work, counting it until it finishes."""
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no work is pending; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Settings, database, Slack client, clock and the worker pool, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    client: WebClient
+    clock: Clock
+    executor: TrackingExecutor

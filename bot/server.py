@@ -1,0 +1,93 @@
+"""HTTP mode: a WSGI app with `POST /slack/events` and `GET /healthz`, served by waitress."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+from waitress import create_server, wasyncore
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from storage.db import database_answers
+
+log = logging.getLogger("oneness.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+class OnenessWSGI:
+    """Routes Slack's requests to Bolt and answers the health check."""
+
+    def __init__(self, app: App, engine: Engine) -> None:
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._engine = engine
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            healthy = database_answers(self._engine)
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unavailable"}'
+            start_response(
+                status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+        if path == EVENTS_PATH and method == "POST":
+            return self._slack(environ, start_response)
+        body = b"Not Found"
+        start_response(
+            "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+
+class HttpServer:
+    """A waitress server that can run in the foreground or in a thread, and stop cleanly."""
+
+    def __init__(
+        self, wsgi: OnenessWSGI, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+    ) -> None:
+        self._server: BaseWSGIServer | MultiSocketServer = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="oneness",
+            # Slack retries after 3 s; there is no point queueing requests much longer.
+            channel_timeout=30,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with port 0)."""
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    def serve_forever(self) -> None:
+        """Serve until close() is called (from a signal handler or another thread)."""
+        # asyncore raises on a closed socket map when close() races the loop; that is a stop.
+        with contextlib.suppress(OSError, ValueError):
+            self._server.run()
+
+    def start_in_thread(self) -> HttpServer:
+        """Serve in a daemon thread (tests, the demo)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="oneness-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop accepting requests, finish the requests in hand, and release the port."""
+        server: Any = self._server
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(getattr(server, "_map", None) or server.map)
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,14 @@
+"""Bolt listeners, one module per feature; `register_listeners` wires them all to an App."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from handlers import commands, setup
+
+
+def register_listeners(app: App, deps: Deps) -> None:
+    """Register every feature's listeners."""
+    for feature in (commands, setup):
+        feature.register(app, deps)

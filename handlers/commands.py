@@ -1,0 +1,52 @@
+"""`/oneness`: parse and ack at once; the work runs after the ack and answers via response_url."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import commands as grammar
+from bot.actions import Invocation, run_command
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.ui.replies import error_reply, help_reply
+from handlers.guard import guarded, tell_by_respond
+
+COMMAND = "/oneness"
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to `/oneness`."""
+
+    def ack_oneness(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            command = grammar.parse(body.get("text", ""))
+        except UsageError as error:
+            reply = error_reply(error.message)
+            ack(text=reply.text, blocks=reply.blocks)
+            return
+        if isinstance(command, grammar.Help):
+            reply = help_reply()
+            ack(text=reply.text, blocks=reply.blocks)
+            return
+        ack()
+
+    @guarded(tell_by_respond)
+    def run_oneness(body: dict[str, Any], respond: Respond) -> None:
+        try:
+            command = grammar.parse(body.get("text", ""))
+        except UsageError:
+            return  # already answered in the ack
+        if isinstance(command, grammar.Help):
+            return
+        invocation = Invocation(
+            user_id=body["user_id"],
+            channel_id=body.get("channel_id"),
+            trigger_id=body.get("trigger_id"),
+        )
+        reply = run_command(deps, invocation, command)
+        if reply is not None:
+            respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+
+    app.command(COMMAND)(ack=ack_oneness, lazy=[run_oneness])

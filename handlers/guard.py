@@ -1,0 +1,66 @@
+"""The one place that turns failures after the ack into a message for the user and a log line."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
+
+from bot.errors import OnenessError
+from bot.ui.replies import Reply, error_reply
+
+log = logging.getLogger("oneness.handlers")
+
+TRY_AGAIN = "I couldn't save that just now, please try again in a minute. Nothing was changed."
+SLACK_TROUBLE = "Slack didn't accept my answer just now; please try again."
+BROKEN = "Something went wrong on my side and I've logged it. Nothing was changed."
+
+Tell = Callable[[Reply], None]
+
+
+def report(error: Exception, tell: Tell) -> None:
+    """Tell the user what went wrong; log anything unexpected with its traceback."""
+    if isinstance(error, OnenessError):
+        tell(error_reply(error.message))
+    elif isinstance(error, OperationalError):
+        log.warning("database unavailable: %s", error.orig)
+        tell(error_reply(TRY_AGAIN))
+    elif isinstance(error, SlackApiError):
+        log.warning("Slack refused %s: %s", error.response.api_url, error.response.get("error"))
+        tell(error_reply(SLACK_TROUBLE))
+    else:
+        log.exception("unexpected error", exc_info=error)
+        tell(error_reply(BROKEN))
+
+
+def guarded(
+    tell_from: Callable[[dict[str, Any]], Tell],
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Wrap a lazy listener: errors are reported through `tell_from(kwargs)`, never swallowed."""
+
+    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(fn)
+        def wrapper(**kwargs: Any) -> None:
+            try:
+                fn(**kwargs)
+            except Exception as error:
+                try:
+                    report(error, tell_from(kwargs))
+                except Exception:
+                    log.exception("could not report an error to the user")
+
+        return wrapper
+
+    return decorate
+
+
+def tell_by_respond(kwargs: dict[str, Any]) -> Tell:
+    """Report through the request's response_url (slash commands, buttons)."""
+    respond = kwargs["respond"]
+    return lambda reply: respond(
+        text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False
+    )

@@ -1,0 +1,1 @@
+"""Persistence: models, queries and migrations; the only package that opens sessions."""

@@ -1,0 +1,241 @@
+"""SQLAlchemy 2.x typed models for everything DESIGN.md names."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Team(Base):
+    """Members of one workspace bound to one channel, with their schedule and rules."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Schedule: weekday name ("fri"), local time "15:00", IANA zone or "local" (each member's tz).
+    prompt_weekday: Mapped[str] = mapped_column(String(3), default="fri")
+    prompt_time: Mapped[str] = mapped_column(String(5), default="15:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    summary_weekday: Mapped[str] = mapped_column(String(3), default="mon")
+    summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    # None switches reminders off.
+    remind_after_minutes: Mapped[int | None] = mapped_column(Integer, default=24 * 60)
+    drop_floor: Mapped[int] = mapped_column(Integer, default=4)
+    drop_delta: Mapped[int] = mapped_column(Integer, default=2)
+    followup_days: Mapped[int] = mapped_column(Integer, default=3)
+    default_visibility: Mapped[str] = mapped_column(String(16), default="anonymous")
+
+    members: Mapped[list[Member]] = relationship(back_populates="team", cascade="all, delete")
+    leads: Mapped[list[Lead]] = relationship(back_populates="team", cascade="all, delete")
+
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_teams_workspace_name"),)
+
+
+class Member(Base):
+    """A person prompted every week in one team."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_members_team_user"),)
+
+
+class Lead(Base):
+    """A person who runs a team; not prompted unless also a member."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    team: Mapped[Team] = relationship(back_populates="leads")
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_leads_team_user"),)
+
+
+class Cycle(Base):
+    """One week of one team: opens when prompts go out, closes at summary time."""
+
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, "2026-W48"
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_cycles_team_week"),)
+
+
+class CheckIn(Base):
+    """One answer; append-only: an edit adds a row and marks the old one superseded."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # weekly | pulse
+    score: Mapped[int] = mapped_column(Integer)
+    deliverables: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    customers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    help: Mapped[str] = mapped_column(String(16), default="none")
+    visibility: Mapped[str] = mapped_column(String(16), default="anonymous")
+    source: Mapped[str] = mapped_column(String(16), default="button")  # button|modal|text
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Rally(Base):
+    """The team's response to one member's drop; at most one open per member and team."""
+
+    __tablename__ = "rallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkins.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|resolved|withdrawn
+    visibility: Mapped[str] = mapped_column(String(16))
+    help: Mapped[str] = mapped_column(String(16), default="none")
+    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Offer(Base):
+    """A teammate's "I can help" on a rally."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rally_id: Mapped[int] = mapped_column(ForeignKey("rallies.id", ondelete="CASCADE"), index=True)
+    helper_id: Mapped[str] = mapped_column(String(32), index=True)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("rally_id", "helper_id", name="uq_offers_rally_helper"),)
+
+
+class Delivery(Base):
+    """An outgoing message recorded under a unique key so it is delivered once."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    cycle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|sent|failed|skipped
+    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CustomerRating(Base):
+    """A C-SAT score (1-5) a lead logs for a member, or for the team when user_id is None."""
+
+    __tablename__ = "customer_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    logged_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedRequest(Base):
+    """Keys of Slack deliveries already handled (event ids, clicks, submissions)."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
