@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import commands as c
-from bot import teams
+from bot import reports, teams
+from bot.checkin_flow import modal_for
 from bot.deps import Deps
 from bot.directory import Directory, Person
-from bot.errors import NotFound
+from bot.errors import NotFound, UsageError
+from bot.ticks import tick
+from bot.ui.checkin import CheckinContext
+from bot.ui.home import me_reply, status_reply
 from bot.ui.replies import (
     Reply,
     help_reply,
@@ -20,6 +24,7 @@ from bot.ui.replies import (
     text_reply,
 )
 from bot.ui.setup import SetupForm, setup_modal
+from storage import teams as team_store
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -140,6 +145,141 @@ def _membership(verb: str, doing: str, change: Callable[..., teams.MembershipRes
     return handler
 
 
+def _team_id(deps: Deps, inv: Invocation, command: c.Command, doing: str | None = None) -> int:
+    """The command's team id; `doing` given means only its leads may."""
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        if doing:
+            teams.require_lead(session, team, inv.user_id, doing)
+        return team.id
+
+
+def _open_checkin(deps: Deps, inv: Invocation, command: c.OpenCheckIn) -> None:
+    team_id = _team_id(deps, inv, command)
+    view = modal_for(deps, inv.user_id, CheckinContext(team_id, None))
+    deps.client.views_open(trigger_id=inv.trigger_id, view=view)
+
+
+def _me(deps: Deps, inv: Invocation, command: c.Me) -> Reply:
+    with transaction(deps.sessions) as session:
+        team = None
+        if command.team:
+            team = teams.resolve_team(
+                session, user_id=inv.user_id, channel_id=None, team_name=command.team
+            )
+        rows = reports.my_history(session, inv.user_id, team, 8)
+    tz = Directory(deps.client).person(inv.user_id).tz
+    return me_reply(rows, tz)
+
+
+def _status(deps: Deps, inv: Invocation, command: c.Status) -> Reply:
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        as_lead = team_store.is_lead(session, team.id, inv.user_id)
+        status = reports.week_status(session, team, deps.clock.now())
+    return status_reply(status, as_lead=as_lead)
+
+
+def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
+    team_id = _team_id(deps, inv, command, "send prompts")
+    report = tick(deps, team_id=team_id, force=True)
+    with transaction(deps.sessions) as session:
+        status = reports.week_status(
+            session, team_store.team_by_id(session, team_id), deps.clock.now()
+        )
+    sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
+    if report.failed:
+        sent += f"; {report.failed} could not be reached"
+    return text_reply(
+        f"{sent} for {status.team_name} ({status.week}). Everyone else already had theirs: "
+        f"{len(status.answered)}/{status.expected} have answered."
+    )
+
+
+def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
+    team_id = _team_id(deps, inv, command, "change the schedule")
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        team.prompt_weekday, team.prompt_time = command.weekday, command.time
+        if command.tz == "local":
+            team.member_local = True
+        elif command.tz:
+            team.timezone, team.member_local = command.tz, False
+        zone_name = "local" if team.member_local else team.timezone
+        name = team.name
+    return text_reply(
+        f"{name}: check-ins now go out {_describe_schedule(command.weekday, command.time, zone_name)}."
+    )
+
+
+def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
+    team_id = _team_id(deps, inv, command, "change the summary time")
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        team.summary_weekday, team.summary_time = command.weekday, command.time
+        name, tz = team.name, team.timezone
+    when = _describe_schedule(command.weekday, command.time, tz).replace("every", "every week on")
+    return text_reply(f"{name}: the week now closes and the summary posts {when}.")
+
+
+def _remind(deps: Deps, inv: Invocation, command: c.SetRemind) -> Reply:
+    team_id = _team_id(deps, inv, command, "change reminders")
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        team.remind_after_minutes = command.minutes
+        name = team.name
+    if command.minutes is None:
+        return text_reply(f"{name}: reminders are off.")
+    hours, minutes = divmod(command.minutes, 60)
+    delay = f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+    return text_reply(
+        f"{name}: one reminder goes to those who have not answered, {delay} after their prompt."
+    )
+
+
+def _rule(deps: Deps, inv: Invocation, command: c.SetRule) -> Reply:
+    team_id = _team_id(deps, inv, command, "change the drop rule")
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        team.drop_floor, team.drop_delta = command.floor, command.delta
+        name = team.name
+    return text_reply(
+        f"{name}: a check-in rallies the team at {command.floor} or below, or {command.delta} "
+        "or more below the member's recent average."
+    )
+
+
+def _pause(deps: Deps, inv: Invocation, command: c.Pause) -> Reply:
+    target = inv.user_id
+    if command.user is not None:
+        target = Directory(deps.client).resolve(command.user).id
+    if command.until < deps.clock.now().date():
+        raise UsageError(f"{command.until} is in the past; pick a later date.")
+    doing = None if target == inv.user_id else "pause other members"
+    team_id = _team_id(deps, inv, command, doing)
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        row = team_store.member(session, team_id, target)
+        if row is None or not row.active:
+            raise NotFound(f"<@{target}> is not a member of {team.name}.")
+        row.paused_until = command.until
+        name = team.name
+    who = "You are" if target == inv.user_id else f"<@{target}> is"
+    return text_reply(
+        f"{who} paused in {name} until {command.until}: no prompts or reminders, "
+        "and not counted as missing."
+    )
+
+
 _HANDLERS: dict[type, Handler] = {
     c.Help: _help,
     c.SetupModal: _setup_modal,
@@ -147,6 +287,15 @@ _HANDLERS: dict[type, Handler] = {
     c.AddMembers: _membership("added", "add members", teams.add_members),
     c.RemoveMembers: _membership("removed", "remove members", teams.remove_members),
     c.MakeLeads: _membership("made lead", "make leads", teams.make_leads),
+    c.OpenCheckIn: _open_checkin,
+    c.Me: _me,
+    c.Status: _status,
+    c.SendPrompts: _send,
+    c.SetSchedule: _schedule,
+    c.SetSummaryAt: _summary_at,
+    c.SetRemind: _remind,
+    c.SetRule: _rule,
+    c.Pause: _pause,
 }
 
 __all__ = ["Invocation", "NotFound", "create_team_from_form", "run_command"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, setup
+from handlers import checkin, commands, home, setup
 
 
 def register_listeners(app: App, deps: Deps) -> None:
     """Register every feature's listeners."""
-    for feature in (commands, setup):
+    for feature in (commands, setup, checkin, home):
         feature.register(app, deps)

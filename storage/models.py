@@ -65,10 +65,12 @@ class Team(Base):
     channel_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Schedule: weekday name ("fri"), local time "15:00", IANA zone or "local" (each member's tz).
+    # Schedule: weekday name ("fri") and local time "15:00" in `timezone` (an IANA zone).
     prompt_weekday: Mapped[str] = mapped_column(String(3), default="fri")
     prompt_time: Mapped[str] = mapped_column(String(5), default="15:00")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # True: prompt each member at prompt_time in their own Slack zone ("schedule … local").
+    member_local: Mapped[bool] = mapped_column(Boolean, default=False)
     summary_weekday: Mapped[str] = mapped_column(String(3), default="mon")
     summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
     # None switches reminders off.

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("prompt_weekday", sa.String(length=3), nullable=False),
         sa.Column("prompt_time", sa.String(length=5), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("member_local", sa.Boolean(), nullable=False),
         sa.Column("summary_weekday", sa.String(length=3), nullable=False),
         sa.Column("summary_time", sa.String(length=5), nullable=False),
         sa.Column("remind_after_minutes", sa.Integer(), nullable=True),

@@ -1,0 +1,28 @@
+"""Publishing a person's App Home."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.reports import led_teams, my_history, pending_prompts, week_status
+from bot.ui.home import home_view
+from storage import teams as team_store
+from storage.db import transaction
+
+
+def publish_home(deps: Deps, user_id: str) -> None:
+    """Build and publish the App Home for one person."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rows = my_history(session, user_id, None, 12)
+        pending = [(t.name, c.id) for t, c in pending_prompts(session, user_id, now)]
+        led = [week_status(session, t, now) for t in led_teams(session, user_id)]
+        tz = next(
+            (
+                m.tz
+                for t in team_store.teams_of(session, user_id)
+                if (m := team_store.member(session, t.id, user_id)) is not None and m.tz
+            ),
+            None,
+        )
+    view = home_view(rows=rows, tz=tz, pending=pending, led=led)
+    deps.client.views_publish(user_id=user_id, view=view)

@@ -1,0 +1,38 @@
+"""A local fake of Slack for tests, benchmarks and `oneness demo`.
+
+`LocalSlack` serves the Web API and Socket Mode on loopback and records what the
+bot does; `SlackDriver` sends the bot what Slack would: signed slash commands,
+clicks, view submissions and events.
+"""
+
+from bot.localslack.driver import Reply, SlackDriver
+from bot.localslack.models import (
+    ApiCall,
+    Channel,
+    Delivery,
+    Ephemeral,
+    Message,
+    ResponsePost,
+    UploadedFile,
+    User,
+)
+from bot.localslack.payloads import field_values
+from bot.localslack.ratelimit import Faults, RateLimit
+from bot.localslack.server import LocalSlack
+
+__all__ = [
+    "ApiCall",
+    "Channel",
+    "Delivery",
+    "Ephemeral",
+    "Faults",
+    "LocalSlack",
+    "Message",
+    "RateLimit",
+    "Reply",
+    "ResponsePost",
+    "SlackDriver",
+    "UploadedFile",
+    "User",
+    "field_values",
+]
