@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import Conflict, UsageError
@@ -145,7 +146,17 @@ def record_weekly(
         return Recorded(existing, new=False)
     if existing is not None:
         existing.superseded_at = now
-    return Recorded(store.add_checkin(session, _row(team, user_id, cycle, answer, now)), new=True)
+    try:
+        with session.begin_nested():
+            row = store.add_checkin(session, _row(team, user_id, cycle, answer, now))
+    except IntegrityError:
+        # Another click or edit stored this week's answer a moment ago.
+        if edit:
+            raise Conflict("Another edit arrived at the same moment; press Edit again.") from None
+        winner = store.weekly_answer(session, cycle.id, user_id)
+        assert winner is not None
+        return Recorded(winner, new=False)
+    return Recorded(row, new=True)
 
 
 def record_pulse(

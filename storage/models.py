@@ -9,11 +9,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -157,6 +159,18 @@ class CheckIn(Base):
     source: Mapped[str] = mapped_column(String(16), default="button")  # button|modal|text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # One current weekly answer per member and cycle, even when two clicks race.
+    __table_args__ = (
+        Index(
+            "uq_checkins_current_weekly",
+            "cycle_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("kind = 'weekly' AND superseded_at IS NULL"),
+            postgresql_where=text("kind = 'weekly' AND superseded_at IS NULL"),
+        ),
+    )
 
 
 class Rally(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 import urllib.error
@@ -20,6 +21,7 @@ from bot.localslack.server import LocalSlack
 
 VERIFICATION_TOKEN = "localslack-verification-token"
 FORM = "application/x-www-form-urlencoded"
+ACK_DEADLINE = 3.0
 
 
 @dataclass
@@ -38,6 +40,11 @@ class Reply:
     def ok(self) -> bool:
         """Acknowledged with HTTP 200."""
         return self.status == 200
+
+    @property
+    def acked_in_time(self) -> bool:
+        """Acknowledged with 200 within Slack's three seconds."""
+        return self.ok and self.elapsed <= ACK_DEADLINE
 
     @property
     def ephemeral_text(self) -> str:
@@ -182,11 +189,12 @@ class SlackDriver:
         actor = self._user(user)
         ws = self.slack.workspace
         ephemeral = isinstance(message, Ephemeral)
-        current: Message | Ephemeral | None = (
-            ws.find_ephemeral(message.channel, message.ts)
-            if ephemeral
-            else ws.find_message(message.channel, message.ts)
-        )
+        with ws.lock:
+            current: Message | Ephemeral | None = copy.deepcopy(
+                ws.find_ephemeral(message.channel, message.ts)
+                if ephemeral
+                else ws.find_message(message.channel, message.ts)
+            )
         if current is None:
             raise ValueError("that message is no longer shown")
         block_id, element = find_element(current.blocks, action_id)

@@ -137,7 +137,7 @@ def is_empty(state: dict[str, Any]) -> bool:
 
 
 def action(element: dict[str, Any], block_id: str, value: Any) -> dict[str, Any]:
-    """One entry of a block_actions payload's `actions`."""
+    """One entry of a block_actions payload's `actions` (a menu defaults to its first option)."""
     base: dict[str, Any] = {
         "action_id": element.get("action_id"),
         "block_id": block_id,
@@ -151,6 +151,11 @@ def action(element: dict[str, Any], block_id: str, value: Any) -> dict[str, Any]
         if element.get("style"):
             base["style"] = element["style"]
         return base
+    if value is None:
+        options = _options(element)
+        if not options:
+            raise ValueError(f"choose a value for {element.get('action_id')!r}")
+        value = options[0].get("value")
     return {**base, **element_state(element, value)}
 
 

@@ -163,6 +163,9 @@ class Workspace:
             raise ApiError("channel_not_found")
         if ref in self.channels:
             return ref
+        by_name = [c.id for c in self.channels.values() if c.name == ref.removeprefix("#")]
+        if by_name:
+            return by_name[0]
         user_id = self.dm_user(ref) or (ref if ref[:1] in ("U", "W") else None)
         if user_id is None:
             raise ApiError("channel_not_found")

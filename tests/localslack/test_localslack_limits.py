@@ -39,8 +39,11 @@ def test_workspace_burst(slack: LocalSlack, client: WebClient) -> None:
 
 def test_retry_handler_eventually_succeeds(slack: LocalSlack) -> None:
     slack.set_rate_limit("chat.postMessage", RateLimit(per_second=1))
-    client = WebClient(base_url=slack.api_url, token=slack.bot_token,
-                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
+    client = WebClient(
+        base_url=slack.api_url,
+        token=slack.bot_token,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
     client.chat_postMessage(channel=GENERAL, text="one")
     client.chat_postMessage(channel=GENERAL, text="two")
     assert [m.text for m in slack.messages(GENERAL)] == ["one", "two"]
@@ -70,8 +73,13 @@ def test_faults(slack: LocalSlack, client: WebClient) -> None:
 
 
 def test_files_upload_v2(slack: LocalSlack, client: WebClient, tmp_path: Path) -> None:
-    sent = client.files_upload_v2(channel=GENERAL, content=b"score,7\n", filename="week.csv",
-                                  title="Week 7", initial_comment="Here is the summary")
+    sent = client.files_upload_v2(
+        channel=GENERAL,
+        content=b"score,7\n",
+        filename="week.csv",
+        title="Week 7",
+        initial_comment="Here is the summary",
+    )
     [shared] = slack.files
     assert sent["file"]["id"] == shared.id
     assert (shared.content, shared.filename, shared.title) == (b"score,7\n", "week.csv", "Week 7")

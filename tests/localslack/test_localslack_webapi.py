@@ -251,3 +251,18 @@ def test_reset_recordings(slack: LocalSlack, client: WebClient) -> None:
     slack.reset_recordings()
     assert slack.calls == [] and slack.messages(GENERAL) == []
     assert client.auth_test()["ok"] and len(slack.calls_to("auth.test")) == 1
+
+
+def test_get_query_and_json_body(slack: LocalSlack) -> None:
+    query = f"{slack.api_url}auth.test?token={slack.bot_token}"
+    with urllib.request.urlopen(query) as response:
+        assert json.loads(response.read())["user_id"] == "UBOT"
+    body = json.dumps({"channel": "#general", "text": "by name"}).encode()
+    request = urllib.request.Request(
+        f"{slack.api_url}chat.postMessage",
+        data=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {slack.bot_token}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert json.loads(response.read())["channel"] == GENERAL
+    assert slack.messages(GENERAL)[0].text == "by name"

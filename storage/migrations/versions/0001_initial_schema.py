@@ -160,6 +160,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_checkins_team_id"), ["team_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_checkins_user_id"), ["user_id"], unique=False)
 
+    op.create_index(
+        "uq_checkins_current_weekly",
+        "checkins",
+        ["cycle_id", "user_id"],
+        unique=True,
+        sqlite_where=sa.text("kind = 'weekly' AND superseded_at IS NULL"),
+        postgresql_where=sa.text("kind = 'weekly' AND superseded_at IS NULL"),
+    )
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,286 @@
+# ruff: noqa: E402 - the repository root goes on sys.path before the bot is imported
+"""Fan-out benchmark: one scheduler tick prompting N members through a rate-limited local Slack.
+
+    .venv/bin/python bench/fanout.py [--members N] [--rate R] [--db sqlite|postgresql]
+
+The local Slack limits chat.postMessage to one message a second per channel and `--rate`
+messages a second workspace-wide, answering 429 with Retry-After past either. The bot is the
+real one (`bot.app.build_deps`, `bot.ticks.tick`) on a fresh, migrated database and a
+FakeClock set to the team's prompt time (Friday 15:00 UTC). The figures are printed as
+`name: value` lines; the script reports and always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Run as a script, sys.path[0] is bench/; the editable install alone does not find `handlers`.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_deps
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.deps import Deps
+from bot.directory import Person
+from bot.localslack import Channel, LocalSlack, RateLimit, User
+from bot.teams import TeamSettings, add_members, setup_team
+from bot.ticks import TickReport, tick
+from storage.db import transaction, upgrade
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# A Wednesday; the team is created then, and the default schedule prompts on Friday 15:00 UTC.
+CREATED_AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+PROMPT_AT = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+TEAM_CHANNEL = "CTEAM"
+ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+TARGET_RATIO = 1.15
+TARGET_RSS_MB = 200.0
+
+TickFn = Callable[[Deps], TickReport]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one run measured."""
+
+    members: int
+    rate: float
+    elapsed: float
+    duplicates: int
+    misses: int
+    ratelimited: int
+    post_calls: int
+    report: TickReport
+    setup_seconds: float
+
+    @property
+    def floor(self) -> float:
+        """The least time N messages can take at the workspace rate."""
+        return self.members / self.rate
+
+    @property
+    def ratio(self) -> float:
+        """Elapsed over the floor."""
+        return self.elapsed / self.floor
+
+
+def user_id(index: int) -> str:
+    """U000001, U000002, ..."""
+    return f"U{index:06d}"
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A migrated SQLite database in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="oneness-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards."""
+    name = f"oneness_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def start_slack(members: int, rate: float) -> LocalSlack:
+    """A local Slack with `members` people, one team channel and chat.postMessage limits."""
+    users = [
+        User(
+            id=user_id(i),
+            name=f"user{i}",
+            real_name=f"User {i}",
+            tz=ZONES[i % len(ZONES)],
+        )
+        for i in range(1, members + 1)
+    ]
+    channel = Channel(
+        id=TEAM_CHANNEL, name="team", members=[u.id for u in users] + ["UBOT"]
+    )
+    limits = {"chat.postMessage": RateLimit(per_second=rate, per_channel_per_second=1)}
+    return LocalSlack(users=users, channels=[channel], rate_limits=limits).start()
+
+
+def seed_team(deps: Deps, members: int) -> None:
+    """The team (created Wednesday, schedule Friday 15:00 UTC) and its members."""
+    people = [
+        Person(id=user_id(i), name=f"User {i}", tz=ZONES[i % len(ZONES)])
+        for i in range(1, members + 1)
+    ]
+    with transaction(deps.sessions) as session:
+        team = setup_team(
+            session,
+            TeamSettings(name="bench", channel_id=TEAM_CHANNEL, timezone="UTC"),
+            creator=people[0].id,
+            now=CREATED_AT,
+        )
+        result = add_members(session, team, people, now=CREATED_AT)
+    if len(result.done) != members:
+        raise RuntimeError(f"added {len(result.done)} of {members} members")
+
+
+def prompt_counts(slack: LocalSlack, members: int) -> Counter[str]:
+    """How many weekly prompts each member's DM holds."""
+    counts: Counter[str] = Counter()
+    for i in range(1, members + 1):
+        uid = user_id(i)
+        for message in slack.dms(uid):
+            payload = (message.metadata or {}).get("event_payload") or {}
+            if message.user != uid and str(payload.get("key", "")).startswith("prompt:"):
+                counts[uid] += 1
+    return counts
+
+
+def run(members: int, rate: float, url: str, tick_fn: TickFn = tick) -> Figures:
+    """Seed, tick once at the prompt time (timed), and read the local Slack's record."""
+    started = time.perf_counter()
+    slack = start_slack(members, rate)
+    clock = FakeClock(CREATED_AT)
+    settings = Settings(
+        bot_token=slack.bot_token,
+        signing_secret="bench-signing-secret",
+        api_url=slack.api_url,
+        database_url=url,
+    )
+    deps = build_deps(settings, clock=clock, workers=2)
+    try:
+        seed_team(deps, members)
+        clock.set(PROMPT_AT)
+        setup_seconds = time.perf_counter() - started
+        t0 = time.perf_counter()
+        report = tick_fn(deps)
+        elapsed = time.perf_counter() - t0
+        counts = prompt_counts(slack, members)
+        posts = slack.calls_to("chat.postMessage")
+    finally:
+        deps.executor.shutdown(wait=True)
+        deps.engine.dispose()
+        slack.stop()
+    return Figures(
+        members=members,
+        rate=rate,
+        elapsed=elapsed,
+        duplicates=sum(1 for n in counts.values() if n > 1),
+        misses=sum(1 for i in range(1, members + 1) if counts[user_id(i)] == 0),
+        ratelimited=sum(1 for c in posts if c.status == 429),
+        post_calls=len(posts),
+        report=report,
+        setup_seconds=setup_seconds,
+    )
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def verdict(figures: Figures, rss_mb: float) -> str:
+    """`met`, or `NOT met (...)` naming every missed target."""
+    missed: list[str] = []
+    if figures.ratio > TARGET_RATIO:
+        missed.append(f"ratio {figures.ratio:.3f} > {TARGET_RATIO}")
+    if figures.duplicates:
+        missed.append(f"{figures.duplicates} duplicates")
+    if figures.misses:
+        missed.append(f"{figures.misses} misses")
+    if rss_mb >= TARGET_RSS_MB:
+        missed.append(f"peak RSS {rss_mb:.1f} MB >= {TARGET_RSS_MB:.0f} MB")
+    return "met" if not missed else f"NOT met ({'; '.join(missed)})"
+
+
+def report_lines(figures: Figures, rss_mb: float, db: str, variant: str) -> list[str]:
+    """The printed figures, `name: value` each."""
+    return [
+        f"variant: {variant}",
+        f"db: {db}",
+        f"members: {figures.members}",
+        f"rate: {figures.rate:g}",
+        f"setup_seconds: {figures.setup_seconds:.2f}",
+        f"elapsed_seconds: {figures.elapsed:.2f}",
+        f"floor_seconds: {figures.floor:.2f}",
+        f"ratio: {figures.ratio:.3f}",
+        f"duplicates: {figures.duplicates}",
+        f"misses: {figures.misses}",
+        f"ratelimited_429: {figures.ratelimited}",
+        f"post_calls: {figures.post_calls}",
+        f"tick_prompts: {figures.report.prompts}",
+        f"tick_failed: {figures.report.failed}",
+        f"peak_rss_mb: {rss_mb:.1f}",
+        f"targets: {verdict(figures, rss_mb)}",
+    ]
+
+
+def tick_for(variant: str) -> TickFn:
+    """The bot's own tick, or a prototype from bench/ to compare against it."""
+    if variant == "bot":
+        return tick
+    from bench.paced import paced_tick  # noqa: PLC0415 - only for the prototype
+
+    return paced_tick
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run once, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--members", type=int, default=2000, help="members to prompt")
+    parser.add_argument("--rate", type=float, default=20.0, help="workspace messages a second")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--variant",
+        choices=("bot", "paced"),
+        default="bot",
+        help="bot: bot.ticks.tick as shipped; paced: the prototype in bench/paced.py",
+    )
+    args = parser.parse_args(argv)
+    if args.members < 1 or args.rate <= 0:
+        parser.error("--members must be at least 1 and --rate positive")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    database = sqlite_database if args.db == "sqlite" else postgres_database
+    with database() as url:
+        figures = run(args.members, args.rate, url, tick_for(args.variant))
+    for line in report_lines(figures, peak_rss_mb(), args.db, args.variant):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
