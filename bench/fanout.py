@@ -20,7 +20,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from slack_sdk import WebClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -61,8 +62,6 @@ ZONES = (
 )
 TARGET_RATIO = 1.15
 TARGET_RSS_MB = 200.0
-
-TickFn = Callable[[Deps], TickReport]
 
 
 @dataclass(frozen=True)
@@ -132,9 +131,7 @@ def start_slack(members: int, rate: float) -> LocalSlack:
         )
         for i in range(1, members + 1)
     ]
-    channel = Channel(
-        id=TEAM_CHANNEL, name="team", members=[u.id for u in users] + ["UBOT"]
-    )
+    channel = Channel(id=TEAM_CHANNEL, name="team", members=[u.id for u in users] + ["UBOT"])
     limits = {"chat.postMessage": RateLimit(per_second=rate, per_channel_per_second=1)}
     return LocalSlack(users=users, channels=[channel], rate_limits=limits).start()
 
@@ -169,7 +166,7 @@ def prompt_counts(slack: LocalSlack, members: int) -> Counter[str]:
     return counts
 
 
-def run(members: int, rate: float, url: str, tick_fn: TickFn = tick) -> Figures:
+def run(members: int, rate: float, url: str, variant: str = "bot") -> Figures:
     """Seed, tick once at the prompt time (timed), and read the local Slack's record."""
     started = time.perf_counter()
     slack = start_slack(members, rate)
@@ -180,13 +177,13 @@ def run(members: int, rate: float, url: str, tick_fn: TickFn = tick) -> Figures:
         api_url=slack.api_url,
         database_url=url,
     )
-    deps = build_deps(settings, clock=clock, workers=2)
+    deps = build_deps(settings, client=client_for(variant, slack, rate), clock=clock, workers=2)
     try:
         seed_team(deps, members)
         clock.set(PROMPT_AT)
         setup_seconds = time.perf_counter() - started
         t0 = time.perf_counter()
-        report = tick_fn(deps)
+        report = tick(deps)
         elapsed = time.perf_counter() - t0
         counts = prompt_counts(slack, members)
         posts = slack.calls_to("chat.postMessage")
@@ -249,13 +246,13 @@ def report_lines(figures: Figures, rss_mb: float, db: str, variant: str) -> list
     ]
 
 
-def tick_for(variant: str) -> TickFn:
-    """The bot's own tick, or a prototype from bench/ to compare against it."""
+def client_for(variant: str, slack: LocalSlack, rate: float) -> WebClient | None:
+    """None for the bot's own client, else a prototype from bench/paced.py."""
     if variant == "bot":
-        return tick
-    from bench.paced import paced_tick  # noqa: PLC0415 - only for the prototype
+        return None
+    from bench.paced import make_prototype_client
 
-    return paced_tick
+    return make_prototype_client(variant, slack.bot_token, slack.api_url, post_rate=rate)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,9 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--variant",
-        choices=("bot", "paced"),
+        choices=("bot", "exact", "paced"),
         default="bot",
-        help="bot: bot.ticks.tick as shipped; paced: the prototype in bench/paced.py",
+        help="bot: the bot's client as shipped; exact, paced: prototypes in bench/paced.py",
     )
     args = parser.parse_args(argv)
     if args.members < 1 or args.rate <= 0:
@@ -276,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     database = sqlite_database if args.db == "sqlite" else postgres_database
     with database() as url:
-        figures = run(args.members, args.rate, url, tick_for(args.variant))
+        figures = run(args.members, args.rate, url, args.variant)
     for line in report_lines(figures, peak_rss_mb(), args.db, args.variant):
         print(line)
     return 0

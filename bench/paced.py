@@ -7,8 +7,8 @@ Slack asked. A lone sequential sender (the scheduler's tick) loses that half sec
 bot/slack_client.py, measured by `bench/fanout.py --variant exact|paced`:
 
 - exact: sleep exactly Retry-After on a 429 (no jitter);
-- paced: exact, plus a client-side token bucket that spaces chat.postMessage at a configured
-  workspace rate, so the 429s (and their round trips) do not happen at all.
+- paced: exact, plus a client-side token bucket that spaces chat.postMessage evenly at a
+  configured workspace rate (burst 1), so the 429s (and their round trips) do not happen.
 """
 
 from __future__ import annotations
@@ -43,9 +43,7 @@ class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
         if response is None:
             raise error or RuntimeError("429 retry without a response")
         state.next_attempt_requested = True
-        values = next(
-            (v for k, v in response.headers.items() if k.lower() == "retry-after"), None
-        )
+        values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
         try:
             duration = float(values[0]) if values else 1.0
         except ValueError:
@@ -113,7 +111,9 @@ def make_prototype_client(
             token=token, base_url=base_url, timeout=timeout, retry_handlers=_handlers(exact=True)
         )
     if variant == "paced":
-        burst = max(1, int(post_rate))
+        # No burst of our own: the server's burst stays unused, as headroom for the jitter
+        # between when we take a token and when Slack counts the call.
+        burst = 1
         return PacedWebClient(
             token=token,
             base_url=base_url,

@@ -105,7 +105,7 @@ def _run(settings: Settings, *, workers: int, scheduler: bool) -> int:
             f"SLACK_BOT_TOKEN was refused by Slack at {settings.api_url} ({error}); "
             "copy a fresh bot token from OAuth & Permissions"
         ) from None
-    background = start_background(deps, scheduler=scheduler)
+    background = start_background(deps, scheduler=scheduler, interval=settings.tick_seconds)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)

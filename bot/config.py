@@ -30,6 +30,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = DEFAULT_PORT
     log_level: str = "INFO"
+    tick_seconds: float = 15.0
 
     @property
     def socket_mode(self) -> bool:
@@ -102,7 +103,17 @@ def load_settings(env: Mapping[str, str], *, need_slack: bool = True) -> Setting
     log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    tick_text = env.get("ONENESS_TICK_SECONDS", "").strip() or "15"
+    try:
+        tick_seconds = float(tick_text)
+    except ValueError:
+        tick_seconds = -1.0
+    if not 0.05 <= tick_seconds <= 3600:
+        raise ConfigError(
+            f"ONENESS_TICK_SECONDS must be seconds between 0.05 and 3600, got {tick_text!r}"
+        )
     return Settings(
+        tick_seconds=tick_seconds,
         bot_token=bot_token,
         signing_secret=signing_secret,
         app_token=app_token,

@@ -336,6 +336,14 @@ def expect_refused(seen: str, reason: str, what: str) -> None:
 # scenes
 
 
+def scene_cast(stage: Stage) -> None:
+    """Who is who in the local Slack."""
+    for user in CAST:
+        kind = "bot" if user.is_bot else "deactivated" if user.deleted else user.tz
+        stage.out.note(f"{user.name:<6} {user.real_name:<12} {kind}")
+    stage.out.note("#team: lee, ann, bob, cat, dan and the Oneness bot")
+
+
 def scene_help(stage: Stage) -> None:
     """Anyone can ask for help."""
     seen = stage.slash("UANN", "help")
@@ -472,6 +480,7 @@ def scene_me_and_status(stage: Stage) -> None:
 Scene = tuple[str, Callable[[Stage], None]]
 
 SCENES: list[Scene] = [
+    ("The cast: a lead, four members, a bot and a deactivated account", scene_cast),
     ("Help", scene_help),
     ("Lead sets up team Rocket in #team", scene_setup),
     ("Lead adds ann, bob, cat and dan", scene_add_members),
@@ -561,7 +570,7 @@ def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
                 play(stage, SCENES)
         except DemoFailure as error:
             failure = str(error)
-        except Exception as error:  # noqa: BLE001 - any crash is reported as a failed demo
+        except Exception as error:  # any crash is reported as a failed demo
             traceback.print_exc()
             failure = f"{type(error).__name__}: {error}"
     if failure:

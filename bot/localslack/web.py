@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from email.message import Message as MimeMessage
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,9 +126,9 @@ def _body_params(body: bytes, content_type: str) -> dict[str, Any]:
 def _multipart(body: bytes, content_type: str) -> list[tuple[str, str | None, bytes]]:
     """(field name, filename, bytes) of each part of a multipart body."""
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = cast(MimeMessage, BytesParser(policy=HTTP).parsebytes(head + body))
+    message = cast(EmailMessage, BytesParser(policy=HTTP).parsebytes(head + body))
     parts: list[tuple[str, str | None, bytes]] = []
-    for part in message.iter_parts() if hasattr(message, "iter_parts") else []:
+    for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
         if isinstance(name, str) and isinstance(payload, bytes):

@@ -6,10 +6,11 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-import waitress
 from slack_bolt import Ack, App, Respond
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -150,21 +151,35 @@ def build_app(slack: LocalSlack) -> App:
     return app
 
 
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """wsgiref's server, one thread per request, stoppable with shutdown()."""
+
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Drop the line."""
+
+
 @pytest.fixture
 def http_driver(slack: LocalSlack) -> Iterator[SlackDriver]:
-    """The Bolt app served by waitress on loopback, and a driver signing requests to it."""
-    server = waitress.create_server(
+    """The Bolt app served over HTTP on loopback, and a driver signing requests to it."""
+    server = make_server(
+        "127.0.0.1",
+        0,
         SlackRequestHandler(build_app(slack)),
-        host="127.0.0.1",
-        port=0,
-        threads=4,
-        asyncore_loop_timeout=0.05,
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+    url = f"http://127.0.0.1:{server.server_port}/slack/events"
     yield SlackDriver(slack, bot_url=url, signing_secret=SECRET, timeout=5)
-    server.close()
+    server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
 
 

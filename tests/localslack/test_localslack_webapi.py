@@ -60,6 +60,7 @@ def test_post_errors(client: WebClient, channel: str, error: str) -> None:
     assert error_of(lambda: client.chat_postMessage(channel=channel, text="x")) == error
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_no_text(client: WebClient) -> None:
     assert error_of(lambda: client.chat_postMessage(channel=GENERAL)) == "no_text"
 

@@ -1,0 +1,31 @@
+"""`oneness demo` end to end: the real command line, the local Slack, a transcript on disk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_plays_a_week_and_writes_the_transcript(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, f"demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    transcript = out / "transcript.txt"
+    assert transcript.is_file()
+    text = transcript.read_text(encoding="utf-8")
+    assert str(transcript) in done.stdout
+    assert "Team *Rocket* is set up in #team" in text
+    assert "@robot is a bot, so I can't add them" in text
+    assert "Weekly check-in · Rocket" in text
+    assert "dan ← DM: A gentle reminder" in text
+    assert "Answered: *3/4*" in text
+    assert "DEMO FAILED" not in text
