@@ -212,9 +212,8 @@ def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
             team.timezone, team.member_local = command.tz, False
         zone_name = "local" if team.member_local else team.timezone
         name = team.name
-    return text_reply(
-        f"{name}: check-ins now go out {_describe_schedule(command.weekday, command.time, zone_name)}."
-    )
+    when = _describe_schedule(command.weekday, command.time, zone_name)
+    return text_reply(f"{name}: check-ins now go out {when}.")
 
 
 def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:

@@ -8,7 +8,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [p for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py") if "localslack" not in p.parts]
+CODE = [
+    p for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py") if "localslack" not in p.parts
+]
 
 # The bot-token scope each Web API method needs (views.* and auth.test need none).
 SCOPES = {

@@ -18,6 +18,7 @@ from bot.localslack.blockkit import validate_blocks, validate_view
 from bot.localslack.models import Delivery, Ephemeral, Message, User, all_text
 from bot.localslack.payloads import action, find_element, missing_required, view_state
 from bot.localslack.server import LocalSlack
+from bot.localslack.state import ApiError
 
 VERIFICATION_TOKEN = "localslack-verification-token"
 FORM = "application/x-www-form-urlencoded"
@@ -297,10 +298,13 @@ class SlackDriver:
                 reply.errors = validate_blocks(new_view["blocks"], surface=new_view["type"])
             if reply.errors:
                 return
-            if kind == "update":
-                views.update(new_view, view_id=view_id, external_id=None, hash_=None)
-            else:
-                views.push(user, new_view)
+            try:
+                if kind == "update":
+                    views.update(new_view, view_id=view_id, external_id=None, hash_=None)
+                else:
+                    views.push(user, new_view)
+            except ApiError as e:
+                reply.errors = [e.error]
         elif kind != "errors":
             reply.errors = [f"unknown response_action {kind!r}"]
 

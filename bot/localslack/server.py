@@ -79,7 +79,7 @@ class LocalSlack:
             target=self._http.serve_forever, args=(0.05,), daemon=True, name="localslack-http"
         )
         self._http_thread.start()
-        self.api.base_url = self.base_url
+        self.workspace.base_url = self.base_url
         self.socket_hub.start()
         return self
 
@@ -265,7 +265,7 @@ class LocalSlack:
         target = ResponseTarget(
             user=user_id, channel=channel, message_ts=message_ts, ephemeral=ephemeral
         )
-        return self.workspace.issue_response_url(self.base_url, target)
+        return self.workspace.issue_response_url(target)
 
     # waiting
 

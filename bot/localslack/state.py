@@ -92,6 +92,7 @@ class Workspace:
     def __init__(self, identity: Identity) -> None:
         self.identity = identity
         self.lock = threading.RLock()
+        self.base_url = ""
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, list[Message]] = {}
@@ -240,9 +241,9 @@ class Workspace:
             trigger.used = True
             return trigger
 
-    def issue_response_url(self, base_url: str, target: ResponseTarget) -> str:
+    def issue_response_url(self, target: ResponseTarget) -> str:
         """A response_url whose posts land at `target`."""
         with self.lock:
             token = self.new_id("R")
             self.response_urls[token] = target
-            return f"{base_url}/response/{token}"
+            return f"{self.base_url}/response/{token}"

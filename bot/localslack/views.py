@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bot.localslack.blockkit import validate_blocks, validate_view
+from bot.localslack.methods import Handler, Methods
+from bot.localslack.params import json_arg, text_arg
 from bot.localslack.state import ApiError, StoredView, Workspace
 
 MAX_MODAL_STACK = 3
@@ -142,3 +145,66 @@ class Views:
         with self.ws.lock:
             stored = self._find(view_id, None)
             return copy.deepcopy(stored.view) if stored else None
+
+
+class ViewMethods(Methods):
+    """views.open, views.push, views.update and views.publish."""
+
+    def __init__(self, ws: Workspace, views: Views) -> None:
+        super().__init__(ws)
+        self.views = views
+
+    def handlers(self) -> dict[str, Handler]:
+        """views.* handlers."""
+        return {
+            "views.open": self.views_open,
+            "views.push": self.views_push,
+            "views.update": self.views_update,
+            "views.publish": self.views_publish,
+        }
+
+    def _view_arg(self, params: dict[str, Any], *, modal_only: bool) -> dict[str, Any]:
+        """A validated view argument."""
+        view = json_arg(params, "view", error="invalid_arguments")
+        problems = validate_view(view)
+        if not problems and modal_only and view.get("type") != "modal":
+            problems = ["[ERROR] must be a modal [json-pointer:/view/type]"]
+        if problems:
+            raise ApiError(
+                "invalid_arguments", errors=problems, response_metadata={"messages": problems}
+            )
+        errors = validate_blocks(view["blocks"], surface=view["type"])
+        if errors:
+            raise ApiError("invalid_blocks", errors=errors, response_metadata={"messages": errors})
+        return view
+
+    def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal for the user whose interaction issued the trigger_id."""
+        view = self._view_arg(params, modal_only=True)
+        trigger = self.ws.use_trigger(text_arg(params, "trigger_id") or "")
+        return {"view": self.views.open(trigger.user, view)}
+
+    def views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Push a modal onto the open stack."""
+        view = self._view_arg(params, modal_only=True)
+        trigger = self.ws.use_trigger(text_arg(params, "trigger_id") or "")
+        return {"view": self.views.push(trigger.user, view)}
+
+    def views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Replace an open view by view_id or external_id."""
+        view = self._view_arg(params, modal_only=False)
+        view_id, external_id = text_arg(params, "view_id"), text_arg(params, "external_id")
+        if not view_id and not external_id:
+            raise ApiError("invalid_arguments")
+        updated = self.views.update(
+            view, view_id=view_id, external_id=external_id, hash_=text_arg(params, "hash")
+        )
+        return {"view": updated}
+
+    def views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Publish a user's App Home."""
+        view = self._view_arg(params, modal_only=False)
+        if view["type"] != "home":
+            raise ApiError("invalid_arguments", errors=["[ERROR] must be a home view"])
+        user = self.ws.require_user(text_arg(params, "user_id") or "")
+        return {"view": self.views.publish(user.id, view)}

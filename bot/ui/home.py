@@ -37,7 +37,8 @@ def me_reply(rows: list[CheckIn], tz: str | None) -> Reply:
             "No check-ins yet.",
             [
                 section(
-                    "You have no check-ins yet. Answer your weekly prompt, or `/oneness checkin` now."
+                    "You have no check-ins yet. Answer your weekly prompt, "
+                    "or `/oneness checkin` now."
                 )
             ],
         )
