@@ -13,6 +13,7 @@ FakeClock set to the team's prompt time (Friday 15:00 UTC). The figures are prin
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import resource
 import sys
@@ -40,7 +41,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.directory import Person
-from bot.localslack import Channel, LocalSlack, RateLimit, User
+from bot.localslack import ApiCall, Channel, LocalSlack, RateLimit, User
 from bot.teams import TeamSettings, add_members, setup_team
 from bot.ticks import TickReport, tick
 from storage.db import transaction, upgrade
@@ -75,6 +76,7 @@ class Figures:
     misses: int
     ratelimited: int
     post_calls: int
+    retry_gap: float | None
     report: TickReport
     setup_seconds: float
 
@@ -199,9 +201,16 @@ def run(members: int, rate: float, url: str, variant: str = "bot") -> Figures:
         misses=sum(1 for i in range(1, members + 1) if counts[user_id(i)] == 0),
         ratelimited=sum(1 for c in posts if c.status == 429),
         post_calls=len(posts),
+        retry_gap=retry_gap(posts),
         report=report,
         setup_seconds=setup_seconds,
     )
+
+
+def retry_gap(posts: list[ApiCall]) -> float | None:
+    """Mean seconds from a 429 to the next chat.postMessage call (the retry), or None."""
+    gaps = [b.at - a.at for a, b in itertools.pairwise(posts) if a.status == 429]
+    return sum(gaps) / len(gaps) if gaps else None
 
 
 def peak_rss_mb() -> float:
@@ -226,6 +235,7 @@ def verdict(figures: Figures, rss_mb: float) -> str:
 
 def report_lines(figures: Figures, rss_mb: float, db: str, variant: str) -> list[str]:
     """The printed figures, `name: value` each."""
+    gap = "-" if figures.retry_gap is None else f"{figures.retry_gap:.3f}"
     return [
         f"variant: {variant}",
         f"db: {db}",
@@ -239,6 +249,7 @@ def report_lines(figures: Figures, rss_mb: float, db: str, variant: str) -> list
         f"misses: {figures.misses}",
         f"ratelimited_429: {figures.ratelimited}",
         f"post_calls: {figures.post_calls}",
+        f"mean_wait_after_429_seconds: {gap}",
         f"tick_prompts: {figures.report.prompts}",
         f"tick_failed: {figures.report.failed}",
         f"peak_rss_mb: {rss_mb:.1f}",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt import App
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -90,6 +91,7 @@ class Oneness:
     deps: Deps
     clock: FakeClock
     server: HttpServer
+    server_app: App
 
     def settle(self) -> None:
         """Wait until the work after every ack has finished."""
@@ -121,8 +123,11 @@ class Oneness:
 
     def prompt(self, user: str) -> Message:
         """The newest weekly prompt in a DM."""
-        prompts = [m for m in self.dms(user) if (m.metadata or {}).get("event_payload", {}).get(
-            "key", "").startswith("prompt:")]
+        prompts = [
+            m
+            for m in self.dms(user)
+            if (m.metadata or {}).get("event_payload", {}).get("key", "").startswith("prompt:")
+        ]
         assert prompts, f"no prompt for {user}"
         return prompts[-1]
 
@@ -143,7 +148,7 @@ def running_oneness(url: str, *, clock: FakeClock | None = None) -> Iterator[One
         slack, bot_url=f"http://127.0.0.1:{server.port}/slack/events", signing_secret=SECRET
     )
     try:
-        yield Oneness(slack, driver, deps, clock, server)
+        yield Oneness(slack, driver, deps, clock, server, app)
     finally:
         deps.executor.wait_idle(10)
         server.close()

@@ -54,8 +54,12 @@ def test_secrets_never_in_repr() -> None:
 def test_cli_exits_2_with_one_line_and_no_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": "xoxb-1"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "SLACK_SIGNING_SECRET" in done.stderr

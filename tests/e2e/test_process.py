@@ -35,8 +35,12 @@ def free_port() -> int:
 def oneness_process(env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
     full = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "INFO", **env}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=cwd, env=full, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=cwd,
+        env=full,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield proc
@@ -83,8 +87,10 @@ def test_http_mode_answers_healthz_and_a_command_and_stops_on_sigterm(tmp_path: 
             reply = driver.slash("ULEAD", "help")
             assert reply.status == 200 and "/oneness checkin" in reply.ephemeral_text
             driver.slash("ULEAD", "setup <#CTEAM|team> Rocket", channel="CTEAM")
-            seen = slack.wait_for(lambda: [e for e in slack.ephemerals("ULEAD") if "Rocket" in
-                                           e.all_text()], timeout=10)
+            seen = slack.wait_for(
+                lambda: [e for e in slack.ephemerals("ULEAD") if "Rocket" in e.all_text()],
+                timeout=10,
+            )
             assert "set up in" in seen[0].all_text()
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=20) == 0
@@ -114,15 +120,28 @@ def _team_due_now(db: Path, members: list[str]) -> None:
     if due.date() != now.date():
         pytest.skip("too close to midnight UTC for a same-day schedule")
     with transaction(make_session_factory(engine)) as session:
-        team = Team(name="Rocket", channel_id="CTEAM", created_by="ULEAD",
-                    created_at=now - timedelta(days=30), prompt_weekday=weekday,
-                    prompt_time=due.strftime("%H:%M"), timezone="UTC",
-                    summary_weekday=weekday, summary_time="23:59")
+        team = Team(
+            name="Rocket",
+            channel_id="CTEAM",
+            created_by="ULEAD",
+            created_at=now - timedelta(days=30),
+            prompt_weekday=weekday,
+            prompt_time=due.strftime("%H:%M"),
+            timezone="UTC",
+            summary_weekday=weekday,
+            summary_time="23:59",
+        )
         session.add(team)
         session.flush()
         for user in members:
-            session.add(Member(team_id=team.id, user_id=user, display_name=user,
-                               joined_at=now - timedelta(days=30)))
+            session.add(
+                Member(
+                    team_id=team.id,
+                    user_id=user,
+                    display_name=user,
+                    joined_at=now - timedelta(days=30),
+                )
+            )
     engine.dispose()
 
 
@@ -131,11 +150,15 @@ def test_killed_mid_prompting_restarts_without_doubles_or_misses(tmp_path: Path)
     db = tmp_path / "o.db"
     _team_due_now(db, members)
     users = [User(id=u, name=u.lower()) for u in members]
-    with LocalSlack(users=users, rate_limits={"chat.postMessage": RateLimit(per_second=10)}) as slack:
+    with LocalSlack(
+        users=users, rate_limits={"chat.postMessage": RateLimit(per_second=10)}
+    ) as slack:
         env = slack_env(slack, db, free_port())
 
         def prompted() -> list[str]:
-            return [str(c.params.get("channel")) for c in slack.calls_to("chat.postMessage") if c.ok]
+            return [
+                str(c.params.get("channel")) for c in slack.calls_to("chat.postMessage") if c.ok
+            ]
 
         with oneness_process(env, tmp_path) as proc:
             slack.wait_for(lambda: len(prompted()) >= 12, timeout=30)

@@ -13,11 +13,17 @@ from tests.harness import Oneness
 
 
 def _setup_body() -> bytes:
-    return urlencode({
-        "command": "/oneness", "text": "setup <#CTEAM|team> Forged", "user_id": "ULEAD",
-        "channel_id": "CTEAM", "team_id": "T0LOCAL", "response_url": "http://127.0.0.1:1/x",
-        "trigger_id": "1.2.3",
-    }).encode()
+    return urlencode(
+        {
+            "command": "/oneness",
+            "text": "setup <#CTEAM|team> Forged",
+            "user_id": "ULEAD",
+            "channel_id": "CTEAM",
+            "team_id": "T0LOCAL",
+            "response_url": "http://127.0.0.1:1/x",
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
 
 
 def _teams(oneness: Oneness) -> int:

@@ -51,8 +51,11 @@ def test_button_answer_is_stored_once_and_prompt_shows_it(oneness: Oneness) -> N
     assert [(r.user_id, r.score, r.kind) for r in rows] == [("UANN", 7, "weekly")]
     updated = oneness.prompt("UANN")
     assert "Recorded *7/10*" in updated.all_text()
-    assert any(e.get("action_id") == ids.CHECKIN_EDIT for b in updated.blocks
-               for e in b.get("elements", []))
+    assert any(
+        e.get("action_id") == ids.CHECKIN_EDIT
+        for b in updated.blocks
+        for e in b.get("elements", [])
+    )
 
 
 def test_text_answers_and_refusals(oneness: Oneness) -> None:
@@ -70,7 +73,10 @@ def test_text_answers_and_refusals(oneness: Oneness) -> None:
     oneness.settle()
     rows = {r.user_id: r for r in checkins(oneness)}
     assert (rows["UANN"].score, rows["UANN"].note, rows["UANN"].help) == (
-        6, "rough week, need a specialist", "specialist")
+        6,
+        "rough week, need a specialist",
+        "specialist",
+    )
     assert rows["UANN"].kind == "weekly" and rows["UBOB"].score == 7
     # After the week is answered, a new number is a pulse stored beside it.
     oneness.driver.dm("UANN", "3 - client escalation")
@@ -84,9 +90,16 @@ def test_event_retry_stores_once(oneness: Oneness) -> None:
     oneness.advance_to(FRIDAY_3PM_LONDON)
     oneness.driver.dm("UANN", "8", event_id="Ev1")
     oneness.driver.event(
-        {"type": "message", "channel_type": "im", "user": "UANN", "text": "8",
-         "channel": oneness.slack.dm_id("UANN"), "ts": "1.0"},
-        event_id="Ev1", retry_num=1,
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": "UANN",
+            "text": "8",
+            "channel": oneness.slack.dm_id("UANN"),
+            "ts": "1.0",
+        },
+        event_id="Ev1",
+        retry_num=1,
     )
     oneness.settle()
     assert [r.score for r in checkins(oneness)] == [8]
@@ -98,8 +111,12 @@ def test_modal_answer_and_edit(oneness: Oneness) -> None:
     oneness.driver.click("UBOB", oneness.prompt("UBOB"), ids.CHECKIN_DETAILS)
     oneness.settle()
     view = oneness.slack.open_views("UBOB")[-1]
-    values = {ids.CI_SCORE: "5", ids.CI_NOTE: "<!channel> waiting on access", ids.CI_HELP: "tools",
-              ids.CI_VISIBILITY: "leads"}
+    values = {
+        ids.CI_SCORE: "5",
+        ids.CI_NOTE: "<!channel> waiting on access",
+        ids.CI_HELP: "tools",
+        ids.CI_VISIBILITY: "leads",
+    }
     # Submitted twice at the same moment (a double press on Save).
     barrier = threading.Barrier(2)
 
