@@ -26,6 +26,7 @@ from bot.ui.replies import (
 from bot.ui.setup import SetupForm, setup_modal
 from storage import teams as team_store
 from storage.db import transaction
+from storage.models import Team
 
 log = logging.getLogger(__name__)
 
@@ -200,59 +201,65 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     )
 
 
-def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
-    team_id = _team_id(deps, inv, command, "change the schedule")
+def _change_team(
+    deps: Deps, inv: Invocation, command: c.Command, doing: str, change: Callable[[Team], None]
+) -> Team:
+    """Apply a lead's change to the command's team; the returned row is detached and readable."""
     with transaction(deps.sessions) as session:
-        team = team_store.team_by_id(session, team_id)
-        assert team is not None
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        teams.require_lead(session, team, inv.user_id, doing)
+        change(team)
+        return team
+
+
+def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
+    def change(team: Team) -> None:
         team.prompt_weekday, team.prompt_time = command.weekday, command.time
         if command.tz == "local":
             team.member_local = True
         elif command.tz:
             team.timezone, team.member_local = command.tz, False
-        zone_name = "local" if team.member_local else team.timezone
-        name = team.name
+
+    team = _change_team(deps, inv, command, "change the schedule", change)
+    zone_name = "local" if team.member_local else team.timezone
     when = _describe_schedule(command.weekday, command.time, zone_name)
-    return text_reply(f"{name}: check-ins now go out {when}.")
+    return text_reply(f"{team.name}: check-ins now go out {when}.")
 
 
 def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
-    team_id = _team_id(deps, inv, command, "change the summary time")
-    with transaction(deps.sessions) as session:
-        team = team_store.team_by_id(session, team_id)
-        assert team is not None
+    def change(team: Team) -> None:
         team.summary_weekday, team.summary_time = command.weekday, command.time
-        name, tz = team.name, team.timezone
-    when = _describe_schedule(command.weekday, command.time, tz).replace("every", "every week on")
-    return text_reply(f"{name}: the week now closes and the summary posts {when}.")
+
+    team = _change_team(deps, inv, command, "change the summary time", change)
+    when = _describe_schedule(command.weekday, command.time, team.timezone)
+    return text_reply(f"{team.name}: the week now closes and the summary posts {when}.")
 
 
 def _remind(deps: Deps, inv: Invocation, command: c.SetRemind) -> Reply:
-    team_id = _team_id(deps, inv, command, "change reminders")
-    with transaction(deps.sessions) as session:
-        team = team_store.team_by_id(session, team_id)
-        assert team is not None
+    def change(team: Team) -> None:
         team.remind_after_minutes = command.minutes
-        name = team.name
+
+    team = _change_team(deps, inv, command, "change reminders", change)
     if command.minutes is None:
-        return text_reply(f"{name}: reminders are off.")
+        return text_reply(f"{team.name}: reminders are off.")
     hours, minutes = divmod(command.minutes, 60)
     delay = f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
     return text_reply(
-        f"{name}: one reminder goes to those who have not answered, {delay} after their prompt."
+        f"{team.name}: one reminder goes to those who have not answered, {delay} after their "
+        "prompt."
     )
 
 
 def _rule(deps: Deps, inv: Invocation, command: c.SetRule) -> Reply:
-    team_id = _team_id(deps, inv, command, "change the drop rule")
-    with transaction(deps.sessions) as session:
-        team = team_store.team_by_id(session, team_id)
-        assert team is not None
+    def change(team: Team) -> None:
         team.drop_floor, team.drop_delta = command.floor, command.delta
-        name = team.name
+
+    team = _change_team(deps, inv, command, "change the drop rule", change)
     return text_reply(
-        f"{name}: a check-in rallies the team at {command.floor} or below, or {command.delta} "
-        "or more below the member's recent average."
+        f"{team.name}: a check-in rallies the team at {command.floor} or below, or "
+        f"{command.delta} or more below the member's recent average."
     )
 
 

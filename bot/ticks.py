@@ -24,6 +24,7 @@ from bot.delivery import Outgoing, deliver, skip
 from bot.deps import Deps
 from bot.schedule import week_label, zone
 from bot.ui.checkin import prompt_message, reminder_message
+from bot.ui.replies import Reply
 from storage import checkins as checkin_store
 from storage import deliveries as ledger
 from storage import teams as team_store
@@ -181,22 +182,19 @@ def _plan_cycle(
 
 def _prompt(team: Team, cycle: Cycle, member: MemberClock) -> Outgoing:
     message = prompt_message(team_name=team.name, cycle_id=cycle.id, week=cycle.week)
-    return Outgoing(
-        key=f"prompt:{cycle.id}:{member.user_id}",
-        kind="prompt",
-        channel=member.user_id,
-        text=message.text,
-        blocks=message.blocks,
-        user_id=member.user_id,
-        cycle_id=cycle.id,
-    )
+    return _weekly_dm("prompt", message, cycle, member)
 
 
 def _reminder(team: Team, cycle: Cycle, member: MemberClock) -> Outgoing:
-    message = reminder_message(team_name=team.name, cycle_id=cycle.id)
+    return _weekly_dm(
+        "reminder", reminder_message(team_name=team.name, cycle_id=cycle.id), cycle, member
+    )
+
+
+def _weekly_dm(kind: str, message: Reply, cycle: Cycle, member: MemberClock) -> Outgoing:
     return Outgoing(
-        key=f"reminder:{cycle.id}:{member.user_id}",
-        kind="reminder",
+        key=f"{kind}:{cycle.id}:{member.user_id}",
+        kind=kind,
         channel=member.user_id,
         text=message.text,
         blocks=message.blocks,
