@@ -23,33 +23,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 
-
-class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
-    """Retry a 429 after exactly Retry-After seconds (1 when absent), without jitter."""
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        """Sleep what the server asked for, then try again."""
-        if response is None:
-            raise error or RuntimeError("429 retry without a response")
-        state.next_attempt_requested = True
-        values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
-        try:
-            duration = float(values[0]) if values else 1.0
-        except ValueError:
-            duration = 1.0
-        time.sleep(max(0.0, duration))
-        state.increment_current_attempt()
+from bot.slack_client import ExactRetryAfterHandler
 
 
 class TokenBucket:

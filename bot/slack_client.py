@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
+import time
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+
+class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
+    """Retry a 429 after exactly Retry-After seconds (1 when absent).
+
+    slack-sdk's handler adds up to a second of random jitter to every wait. Only one process
+    sends scheduled messages at a time, so the jitter protects nothing and made a 2,000-member
+    fan-out take 1.47x the rate limit's floor instead of 1.03x (bench/fanout.py).
+    """
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Sleep what Slack asked for, then try again."""
+        if response is None:
+            raise error or RuntimeError("429 retry without a response")
+        state.next_attempt_requested = True
+        values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        try:
+            duration = float(values[0]) if values else 1.0
+        except ValueError:
+            duration = 1.0
+        time.sleep(max(0.0, duration))
+        state.increment_current_attempt()
 
 
 def make_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
@@ -19,6 +53,6 @@ def make_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=10),
+            ExactRetryAfterHandler(max_retry_count=10),
         ],
     )
