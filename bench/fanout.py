@@ -33,8 +33,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from slack_sdk import WebClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.app import build_deps
 from bot.clock import FakeClock
@@ -45,6 +43,7 @@ from bot.localslack import ApiCall, Channel, LocalSlack, RateLimit, User
 from bot.teams import TeamSettings, add_members, setup_team
 from bot.ticks import TickReport, tick
 from storage.db import transaction, upgrade
+from storage.scratch import fresh_postgres
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # A Wednesday; the team is created then, and the default schedule prompts on Friday 15:00 UTC.
@@ -108,18 +107,8 @@ def sqlite_database() -> Iterator[str]:
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    name = f"oneness_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with fresh_postgres(PG_ADMIN_URL, f"oneness_bench_{uuid.uuid4().hex[:8]}") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def start_slack(members: int, rate: float) -> LocalSlack:

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 
 from bot.app import build_deps, create_app
 from bot.clock import FakeClock
@@ -20,7 +19,7 @@ from bot.deps import Deps
 from bot.localslack import Channel, LocalSlack, Message, SlackDriver, User
 from bot.server import HttpServer, OnenessWSGI
 from bot.ticks import TickReport, tick
-from storage.db import upgrade
+from storage import scratch
 from storage.models import Base
 
 SECRET = "test-signing-secret"
@@ -58,19 +57,9 @@ def pg_available() -> bool:
 
 @contextmanager
 def fresh_postgres(name: str) -> Iterator[str]:
-    """A new, migrated PostgreSQL database, dropped afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    """A new, migrated PostgreSQL database beside the admin one, dropped afterwards."""
+    with scratch.fresh_postgres(PG_ADMIN_URL, name) as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def wipe(url: str) -> None:

@@ -75,8 +75,9 @@ def test_team_selector_and_several_teams(oneness: Oneness) -> None:
     with transaction(oneness.deps.sessions) as session:
         team = session.scalar(select(Team).where(Team.name == "Comet"))
         assert team is not None
-        assert [m.user_id for m in session.scalars(select(Member).where(
-            Member.team_id == team.id))] == ["UANN"]
+        assert [
+            m.user_id for m in session.scalars(select(Member).where(Member.team_id == team.id))
+        ] == ["UANN"]
 
 
 def test_setup_modal_creates_team_with_members_and_schedule(oneness: Oneness) -> None:
@@ -84,19 +85,37 @@ def test_setup_modal_creates_team_with_members_and_schedule(oneness: Oneness) ->
     oneness.settle()
     view = oneness.slack.open_views("ULEAD")[-1]
     assert view["callback_id"] == ids.SETUP_VIEW
-    bad = oneness.driver.submit_view("ULEAD", view, field_values(
-        view, setup_name="Rocket", setup_channel="CTEAM", setup_zone="Mars/Olympus"))
+    bad = oneness.driver.submit_view(
+        "ULEAD",
+        view,
+        field_values(view, setup_name="Rocket", setup_channel="CTEAM", setup_zone="Mars/Olympus"),
+    )
     assert bad.response_action == "errors" and ids.SETUP_ZONE in bad.body["errors"]
-    reply = oneness.driver.submit_view("ULEAD", view, field_values(
-        view, setup_name="Rocket", setup_channel="CTEAM", setup_members=["UANN", "UROBOT"],
-        setup_weekday="thu", setup_time="10:30", setup_zone="America/New_York"))
+    reply = oneness.driver.submit_view(
+        "ULEAD",
+        view,
+        field_values(
+            view,
+            setup_name="Rocket",
+            setup_channel="CTEAM",
+            setup_members=["UANN", "UROBOT"],
+            setup_weekday="thu",
+            setup_time="10:30",
+            setup_zone="America/New_York",
+        ),
+    )
     assert reply.status == 200 and reply.response_action is None
     oneness.settle()
     with transaction(oneness.deps.sessions) as session:
         team = session.scalar(select(Team))
         assert team is not None
-        assert (team.name, team.channel_id, team.prompt_weekday, team.prompt_time,
-                team.timezone) == ("Rocket", "CTEAM", "thu", "10:30", "America/New_York")
+        assert (
+            team.name,
+            team.channel_id,
+            team.prompt_weekday,
+            team.prompt_time,
+            team.timezone,
+        ) == ("Rocket", "CTEAM", "thu", "10:30", "America/New_York")
     assert members(oneness) == [("UANN", True)]
     confirmation = oneness.dms("ULEAD")[-1].all_text()
     assert "Team *Rocket* is set up" in confirmation and "<@UROBOT> is a bot" in confirmation

@@ -46,8 +46,11 @@ def test_checkin_command_opens_a_pulse_modal(oneness: Oneness) -> None:
     oneness.settle()
     view = oneness.slack.open_views("UANN")[-1]
     assert view["title"]["text"] == "Check in now"
-    oneness.driver.submit_view("UANN", view, field_values(
-        view, ci_score="3", ci_help="mentorship", ci_visibility="anonymous"))
+    oneness.driver.submit_view(
+        "UANN",
+        view,
+        field_values(view, ci_score="3", ci_help="mentorship", ci_visibility="anonymous"),
+    )
     oneness.settle()
     with transaction(oneness.deps.sessions) as session:
         rows = [(c.kind, c.score, c.help) for c in session.scalars(select(CheckIn))]
