@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import commands as c
-from bot import reports, teams
+from bot import rally, reports, teams
 from bot.checkin_flow import modal_for
 from bot.deps import Deps
 from bot.directory import Directory, Person
@@ -141,7 +141,12 @@ def _membership(verb: str, doing: str, change: Callable[..., teams.MembershipRes
             )
             teams.require_lead(session, team, inv.user_id, doing)
             result = change(session, team, people, now=deps.clock.now())
-            return membership_reply(verb, team.name, result)
+            team_id, name = team.id, team.name
+        if change is teams.remove_members:
+            # A member who leaves no longer needs the team's rally; its nudge says so.
+            for person in result.done:
+                rally.withdraw(deps, team_id, person.id)
+        return membership_reply(verb, name, result)
 
     return handler
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.schedule import local_date, next_occurrence, occurrence, shift_week, week_label, zone
 
@@ -23,6 +24,21 @@ class TeamClock:
     summary_time: str
     remind_after_minutes: int | None
     created_at: datetime
+
+
+def team_clock(team: Any) -> TeamClock:
+    """The scheduling view of a stored team (anything with the Team columns)."""
+    return TeamClock(
+        team_id=team.id,
+        timezone=team.timezone,
+        member_local=team.member_local,
+        prompt_weekday=team.prompt_weekday,
+        prompt_time=team.prompt_time,
+        summary_weekday=team.summary_weekday,
+        summary_time=team.summary_time,
+        remind_after_minutes=team.remind_after_minutes,
+        created_at=team.created_at,
+    )
 
 
 @dataclass(frozen=True)

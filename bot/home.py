@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot import rally
 from bot.deps import Deps
 from bot.reports import led_teams, my_history, pending_prompts, week_status
 from bot.ui.home import home_view
+from bot.ui.rally import helping_blocks
 from storage import teams as team_store
 from storage.db import transaction
 
@@ -16,6 +18,7 @@ def publish_home(deps: Deps, user_id: str) -> None:
         rows = my_history(session, user_id, None, 12)
         pending = [(t.name, c.id) for t, c in pending_prompts(session, user_id, now)]
         led = [week_status(session, t, now) for t in led_teams(session, user_id)]
+        helping = rally.helping(session, user_id)
         tz = next(
             (
                 m.tz
@@ -24,5 +27,7 @@ def publish_home(deps: Deps, user_id: str) -> None:
             ),
             None,
         )
-    view = home_view(rows=rows, tz=tz, pending=pending, led=led)
+    view = home_view(
+        rows=rows, tz=tz, pending=pending, led=led, extra=helping_blocks(helping, user_id)
+    )
     deps.client.views_publish(user_id=user_id, view=view)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.checkins import sparkline
-from bot.cycles import is_paused
-from bot.ticks import member_clocks, team_clock
+from bot.cycles import is_paused, team_clock
+from bot.ticks import member_clocks
 from storage import checkins as checkin_store
 from storage import teams as team_store
 from storage.models import CheckIn, Cycle, Team

@@ -11,17 +11,18 @@ from sqlalchemy.orm import Session
 
 from bot.cycles import (
     MemberClock,
-    TeamClock,
     Week,
     current_week,
     decide_prompt,
     is_paused,
     reminder_due,
     scheduled_at,
+    team_clock,
     week_bounds,
 )
 from bot.delivery import Outgoing, deliver, skip
 from bot.deps import Deps
+from bot.rally import due_rally_work, send_rally_work
 from bot.schedule import week_label, zone
 from bot.ui.checkin import prompt_message, reminder_message
 from bot.ui.replies import Reply
@@ -35,21 +36,6 @@ log = logging.getLogger("oneness.ticks")
 
 # One tick at a time per process: the scheduler and `/oneness send` never interleave.
 _TICK_LOCK = threading.Lock()
-
-
-def team_clock(team: Team) -> TeamClock:
-    """The scheduling view of a team."""
-    return TeamClock(
-        team_id=team.id,
-        timezone=team.timezone,
-        member_local=team.member_local,
-        prompt_weekday=team.prompt_weekday,
-        prompt_time=team.prompt_time,
-        summary_weekday=team.summary_weekday,
-        summary_time=team.summary_time,
-        remind_after_minutes=team.remind_after_minutes,
-        created_at=team.created_at,
-    )
 
 
 def member_clocks(session: Session, team_id: int) -> list[MemberClock]:
@@ -68,6 +54,8 @@ class TickReport:
     reminders: int = 0
     skipped: int = 0
     failed: int = 0
+    followups: int = 0
+    escalations: int = 0
     closed: list[int] = field(default_factory=list)
 
 
@@ -98,6 +86,10 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
             elif result.status == "failed":
                 report.failed += 1
                 _note_unreachable(deps, out, result.error or "")
+        if team_id is None:
+            with transaction(deps.sessions) as session:
+                work = due_rally_work(session, now)
+            report.followups, report.escalations = send_rally_work(deps, work)
         return report
 
 

@@ -196,6 +196,18 @@ class Rally(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # One open rally per member and team, even when two drops arrive together.
+    __table_args__ = (
+        Index(
+            "uq_rallies_open_member",
+            "team_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
 
 class Offer(Base):
     """A teammate's "I can help" on a rally."""

@@ -227,6 +227,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_rallies_team_id"), ["team_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_rallies_user_id"), ["user_id"], unique=False)
 
+    op.create_index(
+        "uq_rallies_open_member",
+        "rallies",
+        ["team_id", "user_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    )
     op.create_table(
         "offers",
         sa.Column("id", sa.Integer(), nullable=False),

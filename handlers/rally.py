@@ -1,0 +1,42 @@
+"""Rally buttons: I can help, I'll own this, Resolved, Still need help, Accept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, Respond
+
+from bot import rally
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.ui import ids
+from handlers.checkin import ack_only
+from handlers.guard import guarded, tell_by_respond
+
+Action = Callable[[Deps, int, str], str]
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to every rally button; each answers the clicker privately."""
+
+    def listener(act: Action) -> Callable[..., None]:
+        @guarded(tell_by_respond)
+        def run(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+            value = action.get("value", "")
+            if not value.isdigit():
+                raise UsageError("That button is out of date.")
+            answer = act(deps, int(value), body["user"]["id"])
+            respond(text=answer, response_type="ephemeral", replace_original=False)
+
+        run.__name__ = f"rally_{act.__name__}"
+        return run
+
+    for action_id, act in (
+        (ids.RALLY_OFFER, rally.offer_help),
+        (ids.RALLY_OWN, rally.own),
+        (ids.RALLY_RESOLVE, rally.resolve),
+        (ids.RALLY_STILL, rally.still_need_help),
+        (ids.RALLY_ACCEPT, rally.accept_offer),
+    ):
+        app.action(action_id)(ack=ack_only, lazy=[listener(act)])
