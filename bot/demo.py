@@ -248,7 +248,8 @@ class Stage:
         self.settle()
         self.out.note(
             f"scheduler tick: {report.prompts} prompts, {report.reminders} reminders, "
-            f"{report.skipped} skipped, {report.failed} failed"
+            f"{report.skipped} skipped, {report.failed} failed, {report.followups} follow-ups, "
+            f"{report.escalations} escalations"
         )
         self.show()
         return report
@@ -477,6 +478,51 @@ def scene_me_and_status(stage: Stage) -> None:
     expect_in("Not yet: <@UDAN>", seen, "/oneness status (dan has not answered)")
 
 
+def team_posts(stage: Stage) -> list[Message]:
+    """What the bot posted in the team channel."""
+    return [m for m in stage.slack.messages(TEAM_CHANNEL) if m.user == BOT_USER]
+
+
+RALLY_DAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def scene_drop(stage: Stage) -> None:
+    """On a Tuesday dan's week goes wrong: a pulse at 3 nudges the team, anonymously."""
+    stage.move_clock(RALLY_DAY)
+    seen = stage.dm("UDAN", "3 stuck on the migration, need a specialist")
+    expect_in("3/10", seen, "dan's pulse")
+    posts = team_posts(stage)
+    expect(len(posts) == 1, f"expected one nudge in #team, saw {len(posts)}")
+    text = posts[0].all_text()
+    expect_in("A teammate", text, "the anonymous nudge")
+    for leak in ("dan", "UDAN", "3/10", "migration"):
+        expect(leak not in text, f"the anonymous nudge leaks {leak!r}: {trim(text, 200)}")
+
+
+def scene_offer_and_owner(stage: Stage) -> None:
+    """bob offers help, ann owns it; dan accepts bob's offer, and only then do they meet."""
+    stage.click("UBOB", team_posts(stage)[0], ids.RALLY_OFFER, "I can help")
+    stage.click("UANN", team_posts(stage)[0], ids.RALLY_OWN, "I'll own this")
+    expect_in("owned by <@UANN>", team_posts(stage)[0].all_text(), "the nudge after ann owns")
+    offers = [m for m in stage.bot_dms("UDAN") if "offered to help" in m.all_text()]
+    expect(bool(offers), "dan was not told that someone offered")
+    stage.click("UDAN", offers[-1], ids.RALLY_ACCEPT, "Accept the offer")
+    expect(
+        any("accepted your offer" in m.all_text() for m in stage.bot_dms("UBOB")),
+        "bob was not told that dan accepted",
+    )
+
+
+def scene_followup(stage: Stage) -> None:
+    """Three days later dan is asked whether the help landed, and closes the loop."""
+    stage.move_clock(RALLY_DAY + timedelta(days=3))
+    report = stage.tick()
+    expect(report.followups == 1, f"tick sent {report.followups} follow-ups, not 1")
+    asks = [m for m in stage.bot_dms("UDAN") if "Did the help land?" in m.all_text()]
+    stage.click("UDAN", asks[-1], ids.RALLY_RESOLVE, "Resolved")
+    expect_in("the help landed", team_posts(stage)[0].all_text(), "the nudge after resolving")
+
+
 Scene = tuple[str, Callable[[Stage], None]]
 
 SCENES: list[Scene] = [
@@ -496,6 +542,9 @@ SCENES: list[Scene] = [
     ("cat answers in text; dan fumbles", scene_answer_text),
     ("A day later: one reminder", scene_reminder),
     ("/oneness me and /oneness status", scene_me_and_status),
+    ("Tuesday: dan's score drops and the team is nudged", scene_drop),
+    ("The team rallies: an offer, an owner, an accepted offer", scene_offer_and_owner),
+    ("Three days on: did the help land?", scene_followup),
 ]
 
 

@@ -45,8 +45,7 @@ def _rate(summary: Summary) -> str:
     if summary.response_rate is None:
         return f"*Answered:* {summary.answered}/{summary.expected}"
     return (
-        f"*Answered:* {summary.answered}/{summary.expected} "
-        f"({round(summary.response_rate * 100)}%)"
+        f"*Answered:* {summary.answered}/{summary.expected} ({round(summary.response_rate * 100)}%)"
     )
 
 
@@ -237,7 +236,10 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
     if summary.member_comparisons:
         blocks += _sections(
             "*Self vs customers by member* (1-5 scale)",
-            (f"• {_comparison_text(c, mention(c.user_id or ''))}" for c in summary.member_comparisons),
+            (
+                f"• {_comparison_text(c, mention(c.user_id or ''))}"
+                for c in summary.member_comparisons
+            ),
         )
     blocks.append(context("Only you and the other leads see this message."))
     return _cap(blocks)

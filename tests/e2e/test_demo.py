@@ -28,4 +28,7 @@ def test_demo_plays_a_week_and_writes_the_transcript(tmp_path: Path) -> None:
     assert "Weekly check-in · Rocket" in text
     assert "dan ← DM: A gentle reminder" in text
     assert "Answered: *3/4*" in text
+    assert "#team ←: :raising_hand: A teammate is having a rough week" in text
+    assert "owned by @ann" in text
+    assert "A teammate says the help landed" in text
     assert "DEMO FAILED" not in text
