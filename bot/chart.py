@@ -23,7 +23,7 @@ TOO_FEW = "too few answers to show without identifying anyone"
 
 
 def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
-    """A 1000×500 PNG: mean ± stdev per week (too-few weeks left blank), response rate on the right."""
+    """A 1000×500 PNG: mean ± stdev per week (too-few weeks blank), response rate at right."""
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
     scores = figure.add_subplot()
@@ -39,9 +39,15 @@ def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
 
     rate_values = [p.response_rate * 100 if p.response_rate is not None else nan for p in trend]
     rates.plot(
-        xs, rate_values, color=RATE_COLOUR, linestyle="--", marker="s", markersize=4,
-        linewidth=1.2, label="response rate",
-    )  # fmt: skip
+        xs,
+        rate_values,
+        color=RATE_COLOUR,
+        linestyle="--",
+        marker="s",
+        markersize=4,
+        linewidth=1.2,
+        label="response rate",
+    )
     rates.set_ylim(0, 105)
     rates.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     rates.set_ylabel("response rate", color=RATE_COLOUR)
@@ -63,16 +69,27 @@ def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
     for x, ok, mean in zip(xs, shown, means, strict=True):
         if ok:
             scores.annotate(
-                f"{mean:.1f}", (x, mean), textcoords="offset points", xytext=(0, 8),
-                ha="center", fontsize=9, color=MEAN_COLOUR,
-            )  # fmt: skip
+                f"{mean:.1f}",
+                (x, mean),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=9,
+                color=MEAN_COLOUR,
+            )
         else:
             scores.text(x, 1.4, "too few", ha="center", fontsize=8, color=RATE_COLOUR)
     if not any(shown):
         scores.text(
-            0.5, 0.5, TOO_FEW, transform=scores.transAxes, ha="center", va="center",
-            fontsize=12, color=RATE_COLOUR,
-        )  # fmt: skip
+            0.5,
+            0.5,
+            TOO_FEW,
+            transform=scores.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color=RATE_COLOUR,
+        )
 
     scores.set_ylim(1, 10.5)
     scores.set_yticks(range(1, 11))
@@ -85,9 +102,13 @@ def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
     handles = scores.get_legend_handles_labels()
     more = rates.get_legend_handles_labels()
     figure.legend(
-        handles[0] + more[0], handles[1] + more[1], loc="upper right", ncol=2, fontsize=9,
+        handles[0] + more[0],
+        handles[1] + more[1],
+        loc="upper right",
+        ncol=2,
+        fontsize=9,
         frameon=False,
-    )  # fmt: skip
+    )
     # A `$` in a team name would otherwise switch matplotlib into mathtext.
     figure.suptitle(title.replace("$", r"\$"), x=0.07, ha="left", fontsize=13)
 

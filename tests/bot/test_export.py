@@ -55,7 +55,7 @@ def test_round_trip_with_commas_quotes_and_newlines() -> None:
                 help="none",
                 created_at=pulse_at,
             ),
-        ]  # fmt: skip
+        ]
     )
     reader = csv.DictReader(io.StringIO(text, newline=""))
     assert tuple(reader.fieldnames or ()) == EXPORT_COLUMNS
