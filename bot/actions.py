@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import commands as c
-from bot import rally, reports, teams
+from bot import forget, rally, reports, teams
 from bot.checkin_flow import modal_for
 from bot.deps import Deps
 from bot.directory import Directory, Person
 from bot.errors import NotFound, UsageError
 from bot.ticks import tick
 from bot.ui.checkin import CheckinContext
-from bot.ui.home import me_reply, status_reply
+from bot.ui.home import me_reply, status_reply, trend_reply
 from bot.ui.replies import (
     Reply,
     help_reply,
@@ -26,7 +26,7 @@ from bot.ui.replies import (
 from bot.ui.setup import SetupForm, setup_modal
 from storage import teams as team_store
 from storage.db import transaction
-from storage.models import Team
+from storage.models import CustomerRating, Team
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +291,53 @@ def _pause(deps: Deps, inv: Invocation, command: c.Pause) -> Reply:
     )
 
 
+def _csat(deps: Deps, inv: Invocation, command: c.LogCsat) -> Reply:
+    team_id = _team_id(deps, inv, command, "log customer ratings")
+    person = Directory(deps.client).resolve(command.user) if command.user else None
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        if person is not None:
+            row = team_store.member(session, team_id, person.id)
+            if row is None:
+                raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
+        team_store.add_rating(
+            session,
+            CustomerRating(
+                team_id=team_id,
+                user_id=person.id if person else None,
+                score=command.score,
+                note=command.note,
+                logged_by=inv.user_id,
+                created_at=deps.clock.now(),
+            ),
+        )
+        name = team.name
+    about = f"<@{person.id}>" if person else f"the whole of {name}"
+    return text_reply(
+        f"Logged a customer rating of {command.score}/5 for {about} in {name}. "
+        "It appears beside the self-ratings in the weekly summary."
+    )
+
+
+def _trend(deps: Deps, inv: Invocation, command: c.Trend) -> Reply:
+    team_id = _team_id(deps, inv, command, "see a member's history")
+    person = Directory(deps.client).resolve(command.user)
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        if team_store.member(session, team_id, person.id) is None:
+            raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
+        rows = reports.my_history(session, person.id, team, 12)
+        ratings = list(team_store.ratings_for(session, team_id, person.id))
+        name = team.name
+    return trend_reply(person.id, name, rows, ratings, person.tz)
+
+
+def _forget(deps: Deps, inv: Invocation, command: c.ForgetMe) -> Reply:
+    return forget.confirmation()
+
+
 _HANDLERS: dict[type, Handler] = {
     c.Help: _help,
     c.SetupModal: _setup_modal,
@@ -307,6 +354,9 @@ _HANDLERS: dict[type, Handler] = {
     c.SetRemind: _remind,
     c.SetRule: _rule,
     c.Pause: _pause,
+    c.LogCsat: _csat,
+    c.Trend: _trend,
+    c.ForgetMe: _forget,
 }
 
 __all__ = ["Invocation", "NotFound", "create_team_from_form", "run_command"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Lead, Member, Team
+from storage.models import CustomerRating, Lead, Member, Team
 
 
 def team_by_channel(session: Session, channel_id: str) -> Team | None:
@@ -128,3 +128,19 @@ def remove_lead(session: Session, team_id: int, user_id: str) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
+
+
+def add_rating(session: Session, row: CustomerRating) -> CustomerRating:
+    """Log a customer rating."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def ratings_for(session: Session, team_id: int, user_id: str | None) -> Sequence[CustomerRating]:
+    """A member's (or the team's, for None) customer ratings, oldest first."""
+    query = select(CustomerRating).where(CustomerRating.team_id == team_id)
+    query = query.where(
+        CustomerRating.user_id == user_id if user_id else CustomerRating.user_id.is_(None)
+    )
+    return session.scalars(query.order_by(CustomerRating.created_at)).all()

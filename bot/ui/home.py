@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.checkins import sparkline
@@ -121,3 +122,22 @@ def home_view(
             blocks.append(section(f"*{escape(status.team_name)}*: {rate}"))
     blocks.extend(extra or [])
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def trend_reply(
+    user_id: str, team_name: str, rows: list[CheckIn], ratings: list[Any], tz: str | None
+) -> Reply:
+    """A lead's view of one member's history, with customer ratings beside it."""
+    blocks: list[Block] = [
+        section(f"*<@{user_id}> in {escape(team_name)}* (leads only)\n{trend_line(rows)}")
+    ]
+    if rows:
+        blocks.append(section(history_lines(rows, tz)))
+    if ratings:
+        lines = [
+            f"`{_when(r.created_at, tz)}` customers *{r.score}/5*"
+            + (f" · {escape(r.note)}" if r.note else "")
+            for r in ratings[-8:]
+        ]
+        blocks.append(section("*Customer ratings*\n" + "\n".join(lines)))
+    return Reply(text=f"{user_id}'s trend in {team_name}", blocks=blocks)

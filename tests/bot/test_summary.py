@@ -304,3 +304,12 @@ def test_a_thousand_members_fit_slack_limits() -> None:
 def test_build_summary_needs_a_week() -> None:
     with pytest.raises(ValueError):
         build_summary("t", [], (), ())
+
+
+def test_leads_see_each_answer_when_too_few() -> None:
+    weeks = [week("2026-W48", {"U0A1": 3, "U0A2": 9})]
+    s = build_summary("t", weeks, (), ())
+    text = texts(leads_summary_blocks(s, named_lines(weeks, {})))
+    assert "Too few answers (2) for team figures; each one is below." in text
+    assert "<@U0A1> *3* (first answer)" in text and "<@U0A2> *9*" in text
+    assert "Team mean" not in text
