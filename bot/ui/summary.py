@@ -93,9 +93,11 @@ def _comparison_text(comparison: Comparison, who: str) -> str:
     return f"{line}: in line"
 
 
-def _figures(summary: Summary) -> list[str]:
+def _figures(summary: Summary, *, leads: bool = False) -> list[str]:
     """Mean, spread, help counts, self vs customer: only ever when enough answered."""
     if summary.too_few or summary.mean is None or summary.spread is None:
+        if leads:
+            return [f"Too few answers ({summary.answered}) for team figures; each one is below."]
         return [too_few_text(summary.answered)]
     spread = summary.spread
     lines = [
@@ -221,7 +223,7 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
         header(f"Leads' summary · {summary.week}"),
         section(f"*{escape(summary.team_name)}*\n{_rate(summary)}"),
     ]
-    blocks += [section(line) for line in _figures(summary)]
+    blocks += [section(line) for line in _figures(summary, leads=True)]
     blocks.append(divider())
     if named.members:
         blocks += _sections("*Answers* (lowest first)", (_member_line(m) for m in named.members))
