@@ -140,7 +140,7 @@ def test_only_owner_member_or_lead_can_resolve(team: Oneness) -> None:
     pulse(team, "UANN", 3)
     team.driver.click("UBOB", nudges(team)[0], ids.RALLY_OWN)
     team.settle()
-    owner_dm = [m for m in team.dms("UBOB") if "You own this one" in m.all_text()][0]
+    [owner_dm] = [m for m in team.dms("UBOB") if "You own this one" in m.all_text()]
     team.driver.click("UCAT", owner_dm, ids.RALLY_RESOLVE, value=str(rallies(team)[0].id))
     team.settle()
     assert "Only the owner" in seen_by(team, "UCAT")
