@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import commands as c
-from bot import forget, rally, reports, teams
+from bot import exports, forget, rally, reports, summaries, teams
 from bot.checkin_flow import modal_for
 from bot.deps import Deps
 from bot.directory import Directory, Person
@@ -338,6 +338,27 @@ def _forget(deps: Deps, inv: Invocation, command: c.ForgetMe) -> Reply:
     return forget.confirmation()
 
 
+def _summary(deps: Deps, inv: Invocation, command: c.PostSummary) -> Reply:
+    team_id = _team_id(deps, inv, command, "post the summary")
+    with transaction(deps.sessions) as session:
+        cycle = summaries.latest_cycle(session, team_id, deps.clock.now())
+        if cycle is None:
+            raise NotFound("There is no week to summarise yet; prompts go out first.")
+        cycle_id = cycle.id
+    gathered = summaries.post_summary(deps, cycle_id, manual=True)
+    assert gathered is not None
+    return text_reply(
+        f"Posted {gathered.team_name}'s summary for {gathered.summary.week} in "
+        f"<#{gathered.channel_id}>, and the named version to its leads. "
+        "The week stays open."
+    )
+
+
+def _export(deps: Deps, inv: Invocation, command: c.Export) -> Reply:
+    team_id = _team_id(deps, inv, command, "export answers")
+    return text_reply(exports.send_export(deps, team_id, inv.user_id, command.start, command.end))
+
+
 _HANDLERS: dict[type, Handler] = {
     c.Help: _help,
     c.SetupModal: _setup_modal,
@@ -357,6 +378,8 @@ _HANDLERS: dict[type, Handler] = {
     c.LogCsat: _csat,
     c.Trend: _trend,
     c.ForgetMe: _forget,
+    c.PostSummary: _summary,
+    c.Export: _export,
 }
 
 __all__ = ["Invocation", "NotFound", "create_team_from_form", "run_command"]

@@ -135,3 +135,33 @@ def _find_posted(deps: Deps, out: Outgoing) -> tuple[str, str] | None:
         ):
             return channel, message["ts"]
     return None
+
+
+def upload_once(
+    deps: Deps, key: str, *, channel: str, content: bytes, filename: str, title: str
+) -> str | None:
+    """Upload a file to a channel once under `key`; returns its file id (None if unreachable).
+
+    Slack's uploads carry no metadata to look for after a crash, so a crash between the
+    upload and the record can upload twice; everything else about a delivery holds.
+    """
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
+        if row.status != "pending":
+            return row.message_ts if row.status == "sent" else None
+        row.attempts += 1
+    try:
+        response = deps.client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title
+        )
+    except SlackApiError as error:
+        reason = str(error.response.get("error"))
+        if reason in UNREACHABLE:
+            _record(deps, key, "failed", error=reason)
+            return None
+        raise
+    file_id = str((response.get("file") or {}).get("id") or response["files"][0]["id"])
+    # The file id is kept where a message's ts would be: it is what later views refer to.
+    _record(deps, key, "sent", channel=channel, ts=file_id)
+    return file_id

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from bot import rally
+from bot import rally, summaries
 from bot.deps import Deps
 from bot.reports import led_teams, my_history, pending_prompts, week_status
-from bot.ui.home import home_view
+from bot.ui.home import dashboard_blocks, home_view
+from bot.ui.kit import Block
 from bot.ui.rally import helping_blocks
+from bot.ui.summary import summary_blocks
 from storage import teams as team_store
 from storage.db import transaction
 
@@ -19,6 +21,17 @@ def publish_home(deps: Deps, user_id: str) -> None:
         pending = [(t.name, c.id) for t, c in pending_prompts(session, user_id, now)]
         led = [week_status(session, t, now) for t in led_teams(session, user_id)]
         helping = rally.helping(session, user_id)
+        dashboards: list[Block] = []
+        for team in led_teams(session, user_id):
+            cycle = summaries.latest_cycle(session, team.id, now)
+            if cycle is None:
+                continue
+            gathered = summaries.gather(session, team, cycle)
+            dashboards += dashboard_blocks(
+                team.name,
+                summary_blocks(gathered.summary),
+                summaries.chart_of_latest(session, team.id),
+            )
         tz = next(
             (
                 m.tz
@@ -28,6 +41,10 @@ def publish_home(deps: Deps, user_id: str) -> None:
             None,
         )
     view = home_view(
-        rows=rows, tz=tz, pending=pending, led=led, extra=helping_blocks(helping, user_id)
+        rows=rows,
+        tz=tz,
+        pending=pending,
+        led=led,
+        extra=helping_blocks(helping, user_id) + dashboards,
     )
     deps.client.views_publish(user_id=user_id, view=view)

@@ -24,6 +24,7 @@ from bot.delivery import Outgoing, deliver, skip
 from bot.deps import Deps
 from bot.rally import due_rally_work, send_rally_work
 from bot.schedule import week_label, zone
+from bot.summaries import close_week
 from bot.ui.checkin import prompt_message, reminder_message
 from bot.ui.replies import Reply
 from storage import checkins as checkin_store
@@ -86,6 +87,8 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
             elif result.status == "failed":
                 report.failed += 1
                 _note_unreachable(deps, out, result.error or "")
+        for cycle_id in plan.closed:
+            close_week(deps, cycle_id)
         if team_id is None:
             with transaction(deps.sessions) as session:
                 work = due_rally_work(session, now)
@@ -126,7 +129,7 @@ def _plan(session: Session, now: datetime, *, team_id: int | None, force: bool) 
         if team_id is not None and cycle.team_id != team_id:
             continue
         if now >= cycle.closes_at:
-            cycle.closed_at = now
+            # Closed only after its summary is posted, so a crash cannot lose the summary.
             closed.append(cycle.id)
             continue
         team = team_store.team_by_id(session, cycle.team_id)

@@ -134,6 +134,8 @@ class Cycle(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The latest summary chart uploaded for this week (shown again on the leads' App Home).
+    chart_file_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (UniqueConstraint("team_id", "week", name="uq_cycles_team_week"),)
 

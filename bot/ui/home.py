@@ -141,3 +141,20 @@ def trend_reply(
         ]
         blocks.append(section("*Customer ratings*\n" + "\n".join(lines)))
     return Reply(text=f"{user_id}'s trend in {team_name}", blocks=blocks)
+
+
+def dashboard_blocks(
+    team_name: str, summary_lines: list[Block], chart_file_id: str | None
+) -> list[Block]:
+    """A led team's dashboard on the App Home: the latest summary and its chart."""
+    blocks: list[Block] = [divider(), header(f"Dashboard · {team_name}"[:150])]
+    blocks.extend(b for b in summary_lines if b.get("type") != "header")
+    if chart_file_id:
+        blocks.append(
+            {
+                "type": "image",
+                "slack_file": {"id": chart_file_id},
+                "alt_text": f"{team_name}: weekly mean, spread and response rate, last 8 weeks",
+            }
+        )
+    return blocks

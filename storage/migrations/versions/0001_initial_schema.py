@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("chart_file_id", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["team_id"], ["teams.id"], name=op.f("fk_cycles_team_id_teams"), ondelete="CASCADE"
         ),

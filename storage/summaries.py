@@ -1,0 +1,82 @@
+"""Reading what a weekly summary and an export need, in a few set-based queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import CheckIn, CustomerRating, Cycle, Delivery, Rally, Team
+
+
+def recent_cycles(session: Session, team_id: int, upto_week: str, limit: int) -> list[Cycle]:
+    """A team's cycles up to and including a week, oldest first."""
+    rows = session.scalars(
+        select(Cycle)
+        .where(Cycle.team_id == team_id, Cycle.week <= upto_week)
+        .order_by(Cycle.week.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def current_weekly_answers(session: Session, cycle_ids: Sequence[int]) -> Sequence[CheckIn]:
+    """The current weekly answers of several cycles at once."""
+    if not cycle_ids:
+        return []
+    return session.scalars(
+        select(CheckIn).where(
+            CheckIn.cycle_id.in_(cycle_ids),
+            CheckIn.kind == "weekly",
+            CheckIn.superseded_at.is_(None),
+        )
+    ).all()
+
+
+def prompted(session: Session, cycle_ids: Sequence[int]) -> Sequence[tuple[int, str]]:
+    """(cycle id, user id) of everyone whose prompt was delivered in these cycles."""
+    if not cycle_ids:
+        return []
+    rows = session.execute(
+        select(Delivery.cycle_id, Delivery.user_id).where(
+            Delivery.cycle_id.in_(cycle_ids), Delivery.kind == "prompt", Delivery.status == "sent"
+        )
+    )
+    return [(c, u) for c, u in rows if c is not None and u is not None]
+
+
+def ratings_since(session: Session, team_id: int, since: datetime) -> Sequence[CustomerRating]:
+    """Customer ratings of a team logged since a moment."""
+    return session.scalars(
+        select(CustomerRating).where(
+            CustomerRating.team_id == team_id, CustomerRating.created_at >= since
+        )
+    ).all()
+
+
+def open_team_rallies(session: Session, team_id: int) -> Sequence[Rally]:
+    """A team's open rallies."""
+    return session.scalars(
+        select(Rally).where(Rally.team_id == team_id, Rally.status == "open").order_by(Rally.id)
+    ).all()
+
+
+def export_rows(
+    session: Session, team_id: int, start: datetime | None, end: datetime | None
+) -> Sequence[tuple[CheckIn, str | None, str]]:
+    """Every check-in of a team (edits included) with its cycle's week and the team name."""
+    query = (
+        select(CheckIn, Cycle.week, Team.name)
+        .join(Team, Team.id == CheckIn.team_id)
+        .outerjoin(Cycle, Cycle.id == CheckIn.cycle_id)
+        .where(CheckIn.team_id == team_id)
+    )
+    if start is not None:
+        query = query.where(CheckIn.created_at >= start)
+    if end is not None:
+        query = query.where(CheckIn.created_at < end)
+    return [
+        (c, w, n) for c, w, n in session.execute(query.order_by(CheckIn.created_at, CheckIn.id))
+    ]
