@@ -8,6 +8,7 @@ a week of check-ins, and prints what each person saw. Each scene is one function
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import secrets
@@ -301,9 +302,23 @@ class Stage:
                 name = self.names.get(eph.user, eph.user)
                 self.say(f"{name} (only you) ←", render_blocks(eph.text, eph.blocks))
 
+    def look_away(self) -> None:
+        """Mark everything shown so far as seen without writing it (fast-forwarded weeks)."""
+        saved = self.out
+        self.out = Transcript(io.StringIO())
+        try:
+            self.show()
+        finally:
+            self.out = saved
+
     def _show_message(self, message: Message, label: str) -> None:
         key = (message.channel, message.ts)
         text = render_blocks(message.text, message.blocks)
+        if message.files:
+            names = ", ".join(
+                str(f.get("name") or f.get("title") or f.get("id")) for f in message.files
+            )
+            text = f"[file: {names}]" if text in ("", "(empty)") else f"{text}\n[file: {names}]"
         previous = self.seen.messages.get(key)
         if previous == text:
             return
@@ -483,6 +498,16 @@ def team_posts(stage: Stage) -> list[Message]:
     return [m for m in stage.slack.messages(TEAM_CHANNEL) if m.user == BOT_USER]
 
 
+def nudges(stage: Stage) -> list[Message]:
+    """Rally nudges in the team channel."""
+    return [m for m in team_posts(stage) if _key(m).startswith("rally:")]
+
+
+def summaries(stage: Stage) -> list[Message]:
+    """Weekly summaries in the team channel."""
+    return [m for m in team_posts(stage) if _key(m).startswith("summary:")]
+
+
 RALLY_DAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
@@ -491,7 +516,7 @@ def scene_drop(stage: Stage) -> None:
     stage.move_clock(RALLY_DAY)
     seen = stage.dm("UDAN", "3 stuck on the migration, need a specialist")
     expect_in("3/10", seen, "dan's pulse")
-    posts = team_posts(stage)
+    posts = nudges(stage)
     expect(len(posts) == 1, f"expected one nudge in #team, saw {len(posts)}")
     text = posts[0].all_text()
     expect_in("A teammate", text, "the anonymous nudge")
@@ -501,9 +526,9 @@ def scene_drop(stage: Stage) -> None:
 
 def scene_offer_and_owner(stage: Stage) -> None:
     """bob offers help, ann owns it; dan accepts bob's offer, and only then do they meet."""
-    stage.click("UBOB", team_posts(stage)[0], ids.RALLY_OFFER, "I can help")
-    stage.click("UANN", team_posts(stage)[0], ids.RALLY_OWN, "I'll own this")
-    expect_in("owned by <@UANN>", team_posts(stage)[0].all_text(), "the nudge after ann owns")
+    stage.click("UBOB", nudges(stage)[0], ids.RALLY_OFFER, "I can help")
+    stage.click("UANN", nudges(stage)[0], ids.RALLY_OWN, "I'll own this")
+    expect_in("owned by <@UANN>", nudges(stage)[0].all_text(), "the nudge after ann owns")
     offers = [m for m in stage.bot_dms("UDAN") if "offered to help" in m.all_text()]
     expect(bool(offers), "dan was not told that someone offered")
     stage.click("UDAN", offers[-1], ids.RALLY_ACCEPT, "Accept the offer")
@@ -520,7 +545,84 @@ def scene_followup(stage: Stage) -> None:
     expect(report.followups == 1, f"tick sent {report.followups} follow-ups, not 1")
     asks = [m for m in stage.bot_dms("UDAN") if "Did the help land?" in m.all_text()]
     stage.click("UDAN", asks[-1], ids.RALLY_RESOLVE, "Resolved")
-    expect_in("the help landed", team_posts(stage)[0].all_text(), "the nudge after resolving")
+    expect_in("the help landed", nudges(stage)[0].all_text(), "the nudge after resolving")
+
+
+MONDAY_9_LONDON = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+# Scripted scores for the fast-forwarded weeks: (ann, bob, cat, dan); None = no answer.
+WEEKS_AHEAD: list[tuple[int | None, int | None, int | None, int | None]] = [
+    (7, 6, 6, 5),
+    (8, 7, 5, None),
+    (7, 7, 6, 6),
+    (8, 6, 7, 7),
+    (6, 5, None, 6),
+    (7, 7, 7, 7),
+    (8, 8, 7, 6),
+]
+
+
+def scene_summary(stage: Stage) -> None:
+    """Monday 09:00 the week closes: a summary with a chart, the named version to the lead."""
+    stage.slash(LEAD, "csat team 4 happy with the release", channel=TEAM_CHANNEL)
+    stage.move_clock(MONDAY_9_LONDON)
+    report = stage.tick()
+    expect(len(report.closed) == 1, "Monday's tick closed no week")
+    posts = [m.all_text() for m in team_posts(stage)]
+    expect(any("Weekly summary" in p for p in posts), "no summary in #team")
+    expect(any(f.filename.endswith(".png") for f in stage.slack.files), "no chart uploaded")
+    expect(
+        any("Leads' summary" in m.all_text() for m in stage.bot_dms(LEAD)),
+        "the lead got no named summary",
+    )
+
+
+def scene_trend(stage: Stage) -> None:
+    """The lead looks at one member's history."""
+    seen = stage.slash(LEAD, "trend @cat", channel=TEAM_CHANNEL)
+    expect_in("6/10", seen, "/oneness trend @cat")
+
+
+def scene_weeks(stage: Stage) -> None:
+    """Seven more weeks in fast-forward: prompts, answers, summaries (only summaries shown)."""
+    friday = FRIDAY_15_LONDON + timedelta(weeks=1)
+    for scores in WEEKS_AHEAD:
+        stage.look_away()
+        stage.clock.set(friday)
+        tick(stage.deps)
+        stage.settle()
+        for user, score in zip(MEMBERS, scores, strict=True):
+            if score is not None:
+                stage.driver.dm(user, str(score))
+        stage.settle()
+        stage.clock.set(friday + timedelta(days=2, hours=18))  # Monday 09:00
+        tick(stage.deps)
+        stage.settle()
+        stage.look_away()
+        friday += timedelta(weeks=1)
+    stage.out.note(f"fast-forwarded {len(WEEKS_AHEAD)} weeks; the latest summary:")
+    stage.seen.messages.pop(_key_of(summaries(stage)[-1]), None)
+    stage.show()
+    charts = [f for f in stage.slack.files if f.filename.endswith(".png")]
+    expect(len(charts) == 1 + len(WEEKS_AHEAD), f"{len(charts)} charts for 8 weeks")
+
+
+def _key_of(message: Message) -> tuple[str, str]:
+    return (message.channel, message.ts)
+
+
+def scene_export(stage: Stage) -> None:
+    """The lead exports the team's answers as CSV."""
+    seen = stage.slash(LEAD, "export", channel=TEAM_CHANNEL)
+    expect_in("as CSV", seen, "/oneness export")
+
+
+def scene_forget(stage: Stage) -> None:
+    """cat asks to be forgotten, confirms, and is gone."""
+    stage.slash("UCAT", "forget me")
+    question = stage.slack.ephemerals("UCAT")[-1]
+    stage.click("UCAT", question, "forget_confirm", "Yes, forget me")
+    seen = stage.slash("UCAT", "me")
+    expect_in("no check-ins", seen, "/oneness me after forget me")
 
 
 Scene = tuple[str, Callable[[Stage], None]]
@@ -542,9 +644,14 @@ SCENES: list[Scene] = [
     ("cat answers in text; dan fumbles", scene_answer_text),
     ("A day later: one reminder", scene_reminder),
     ("/oneness me and /oneness status", scene_me_and_status),
+    ("Monday 09:00: the week closes with a summary and a chart", scene_summary),
+    ("The lead looks at cat's trend", scene_trend),
     ("Tuesday: dan's score drops and the team is nudged", scene_drop),
     ("The team rallies: an offer, an owner, an accepted offer", scene_offer_and_owner),
     ("Three days on: did the help land?", scene_followup),
+    ("Seven more weeks, fast-forwarded", scene_weeks),
+    ("The lead exports the answers", scene_export),
+    ("cat asks to be forgotten", scene_forget),
 ]
 
 
@@ -598,6 +705,13 @@ def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
         slack.stop()
 
 
+def save_files(stage: Stage, folder: Path) -> None:
+    """Write every chart and export the bot uploaded into the output folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in stage.slack.files:
+        (folder / f"{file.id}-{file.filename}").write_bytes(file.content)
+
+
 def play(stage: Stage, scenes: list[Scene]) -> None:
     """Run the scenes in order, each under its heading."""
     for number, (title, scene) in enumerate(scenes, start=1):
@@ -616,7 +730,10 @@ def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="oneness-demo-db-") as workdir:
         try:
             with running_stage(Path(workdir), transcript) as stage:
-                play(stage, SCENES)
+                try:
+                    play(stage, SCENES)
+                finally:
+                    save_files(stage, folder)
         except DemoFailure as error:
             failure = str(error)
         except Exception as error:  # any crash is reported as a failed demo
@@ -628,6 +745,7 @@ def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
     path = transcript.save(folder)
     elapsed = time.monotonic() - started
     print(f"\ntranscript: {path}  ({elapsed:.1f}s)", file=stream)
+    print(f"charts and exports: {folder}", file=stream)
     if failure:
         print(f"oneness demo: FAILED: {failure}", file=sys.stderr)
         return 1

@@ -31,4 +31,9 @@ def test_demo_plays_a_week_and_writes_the_transcript(tmp_path: Path) -> None:
     assert "#team ←: :raising_hand: A teammate is having a rough week" in text
     assert "owned by @ann" in text
     assert "A teammate says the help landed" in text
+    assert "Weekly summary · 2026-W48" in text and "Weekly summary · 2027-W02" in text
+    assert "Sent you Rocket's check-ins as CSV" in text
     assert "DEMO FAILED" not in text
+    charts = sorted(out.glob("*.png"))
+    assert len(charts) == 8 and all(c.read_bytes()[:4] == b"\x89PNG" for c in charts)
+    assert len(list(out.glob("*.csv"))) == 1
