@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from storage import deliveries as ledger
 from storage.db import transaction
+from storage.locks import key_lock
 
 log = logging.getLogger("oneness.delivery")
 
@@ -53,37 +54,50 @@ class Delivered:
 
 
 def deliver(deps: Deps, out: Outgoing) -> Delivered:
-    """Post `out` unless its key was delivered before; never posts the same key twice."""
-    now = deps.clock.now()
-    with transaction(deps.sessions) as session:
-        row, new = ledger.claim(
-            session, out.key, kind=out.kind, user_id=out.user_id, cycle_id=out.cycle_id, now=now
-        )
-        if row.status != "pending":
-            return Delivered(row.status, row.channel_id, row.message_ts, row.error)
-        row.attempts += 1
-    if not new:
-        # An earlier attempt may have posted and died before recording it: look before posting.
-        found = _find_posted(deps, out)
-        if found is not None:
-            log.info("delivery %s was already posted (ts %s); recorded it", out.key, found[1])
-            return _record(deps, out.key, "sent", channel=found[0], ts=found[1])
-    try:
-        response = deps.client.chat_postMessage(
-            channel=out.channel,
-            text=out.text,
-            blocks=out.blocks or None,
-            metadata={"event_type": METADATA_TYPE, "event_payload": {"key": out.key}},
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as error:
-        reason = str(error.response.get("error"))
-        if reason in UNREACHABLE:
-            log.warning("cannot deliver %s: %s", out.key, reason)
-            return _record(deps, out.key, "failed", error=reason)
-        raise
-    return _record(deps, out.key, "sent", channel=response["channel"], ts=response["ts"])
+    """Post `out` unless its key was delivered before; never posts the same key twice.
+
+    One worker at a time handles a key (`key_lock`). The attempt is committed before the
+    post, so an attempt that died after Slack's ok is recognised by the next one, which looks
+    for the message (by the key in its metadata) before posting again.
+    """
+    with key_lock(deps.engine, out.key) as mine:
+        if not mine:
+            return Delivered("pending")
+        now = deps.clock.now()
+        with transaction(deps.sessions) as session:
+            row, _ = ledger.claim(
+                session,
+                out.key,
+                kind=out.kind,
+                user_id=out.user_id,
+                cycle_id=out.cycle_id,
+                now=now,
+            )
+            if row.status != "pending":
+                return Delivered(row.status, row.channel_id, row.message_ts, row.error)
+            retry = row.attempts > 0
+            row.attempts += 1
+        if retry:
+            found = _find_posted(deps, out)
+            if found is not None:
+                log.info("delivery %s was already posted (ts %s); recorded it", out.key, found[1])
+                return _record(deps, out.key, "sent", channel=found[0], ts=found[1])
+        try:
+            response = deps.client.chat_postMessage(
+                channel=out.channel,
+                text=out.text,
+                blocks=out.blocks or None,
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": out.key}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            reason = str(error.response.get("error"))
+            if reason in UNREACHABLE:
+                log.warning("cannot deliver %s: %s", out.key, reason)
+                return _record(deps, out.key, "failed", error=reason)
+            raise
+        return _record(deps, out.key, "sent", channel=response["channel"], ts=response["ts"])
 
 
 def skip(deps: Deps, out: Outgoing, reason: str) -> Delivered:
@@ -145,23 +159,26 @@ def upload_once(
     Slack's uploads carry no metadata to look for after a crash, so a crash between the
     upload and the record can upload twice; everything else about a delivery holds.
     """
-    now = deps.clock.now()
-    with transaction(deps.sessions) as session:
-        row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
-        if row.status != "pending":
-            return row.message_ts if row.status == "sent" else None
-        row.attempts += 1
-    try:
-        response = deps.client.files_upload_v2(
-            channel=channel, content=content, filename=filename, title=title
-        )
-    except SlackApiError as error:
-        reason = str(error.response.get("error"))
-        if reason in UNREACHABLE:
-            _record(deps, key, "failed", error=reason)
+    with key_lock(deps.engine, key) as mine:
+        if not mine:
             return None
-        raise
-    file_id = str((response.get("file") or {}).get("id") or response["files"][0]["id"])
-    # The file id is kept where a message's ts would be: it is what later views refer to.
-    _record(deps, key, "sent", channel=channel, ts=file_id)
-    return file_id
+        now = deps.clock.now()
+        with transaction(deps.sessions) as session:
+            row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
+            if row.status != "pending":
+                return row.message_ts if row.status == "sent" else None
+            row.attempts += 1
+        try:
+            response = deps.client.files_upload_v2(
+                channel=channel, content=content, filename=filename, title=title
+            )
+        except SlackApiError as error:
+            reason = str(error.response.get("error"))
+            if reason in UNREACHABLE:
+                _record(deps, key, "failed", error=reason)
+                return None
+            raise
+        file_id = str((response.get("file") or {}).get("id") or response["files"][0]["id"])
+        # The file id is kept where a message's ts would be: it is what later views refer to.
+        _record(deps, key, "sent", channel=channel, ts=file_id)
+        return file_id

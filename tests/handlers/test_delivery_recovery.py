@@ -24,9 +24,10 @@ def test_posted_but_unrecorded_prompt_is_found_not_resent(oneness: Oneness) -> N
         team = team_store.all_teams(session)[0]
         cycle_id = open_week_now(session, team, oneness.clock.now()).id
         key = f"prompt:{cycle_id}:UANN"
-        ledger.claim(
+        row, _ = ledger.claim(
             session, key, kind="prompt", user_id="UANN", cycle_id=cycle_id, now=oneness.clock.now()
         )
+        row.attempts = 1  # the dead attempt was recorded before it posted
     # The earlier process posted, then died before recording it.
     oneness.deps.client.chat_postMessage(
         channel="UANN",
