@@ -344,13 +344,17 @@ class RallyWork:
 
     followups: list[tuple[int, datetime]]
     escalations: list[int]
+    unposted: list[int]
 
 
 def due_rally_work(session: Session, now: datetime) -> RallyWork:
     """Open rallies whose follow-up or escalation is due (paused members are not asked)."""
     followups: list[tuple[int, datetime]] = []
     escalations: list[int] = []
+    unposted: list[int] = []
     for rally in store.open_rallies(session):
+        if rally.visibility in ("team", "anonymous") and rally.message_ts is None:
+            unposted.append(rally.id)  # its nudge failed to post earlier (Slack errors)
         team = team_store.team_by_id(session, rally.team_id)
         member = team_store.member(session, rally.team_id, rally.user_id)
         if team is None or member is None:
@@ -365,12 +369,14 @@ def due_rally_work(session: Session, now: datetime) -> RallyWork:
             and store.offer_count(session, rally.id) == 0
         ):
             escalations.append(rally.id)
-    return RallyWork(followups, escalations)
+    return RallyWork(followups, escalations, unposted)
 
 
 def send_rally_work(deps: Deps, work: RallyWork) -> tuple[int, int]:
     """Deliver due follow-ups and escalations once each; returns how many of each."""
     followups = escalations = 0
+    for rally_id in work.unposted:
+        refresh(deps, rally_id)
     for rally_id, due in work.followups:
         with transaction(deps.sessions) as session:
             rally = store.rally_by_id(session, rally_id)

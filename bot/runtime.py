@@ -11,6 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
 from bot.ticks import tick
+from storage.leader import Leadership, leadership_for
 
 log = logging.getLogger("oneness.scheduler")
 
@@ -18,8 +19,10 @@ TICK_SECONDS = 15
 TICK_JOB_ID = "oneness-tick"
 
 
-def run_tick(deps: Deps) -> None:
-    """The scheduled job: one tick, logged."""
+def run_tick(deps: Deps, leadership: Leadership) -> None:
+    """The scheduled job: one tick if this process leads, logged."""
+    if not leadership.holds():
+        return
     report = tick(deps)
     if report.prompts or report.reminders or report.skipped or report.failed or report.closed:
         log.info(
@@ -37,11 +40,14 @@ class Background:
     """Handles to background machinery, stopped together at shutdown."""
 
     scheduler: BackgroundScheduler | None = None
+    leadership: Leadership | None = None
 
     def stop(self) -> None:
-        """Stop the scheduler, letting a running tick finish."""
+        """Stop the scheduler, letting a running tick finish, and give up the lead."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.leadership is not None:
+            self.leadership.release()
 
 
 def _on_error(event: JobExecutionEvent) -> None:
@@ -52,16 +58,22 @@ def start_background(deps: Deps, *, scheduler: bool, interval: float = TICK_SECO
     """Start ticking: at once (catching up what is overdue), then every `interval` seconds.
 
     Nothing is stored per team in APScheduler: each tick derives what is due from the database,
-    so schedule changes take effect on the next tick and a restart cannot double or skip.
+    so schedule changes take effect on the next tick and a restart cannot double or skip. Only
+    the process that leads (storage.leader) ticks; on PostgreSQL the others stand by and try to
+    take the lead at every tick, so one takes over within a tick of the leader's death.
     """
     if not scheduler:
         return Background()
+    leadership = leadership_for(deps.engine)
+    if not leadership.holds() and deps.engine.dialect.name != "postgresql":
+        # SQLite: the lock's warning says why; this process serves requests only.
+        return Background(leadership=leadership)
     sched = BackgroundScheduler(timezone="UTC")
     sched.add_listener(_on_error, EVENT_JOB_ERROR)
     sched.add_job(
         run_tick,
         IntervalTrigger(seconds=interval),
-        args=[deps],
+        args=[deps, leadership],
         id=TICK_JOB_ID,
         replace_existing=True,
         max_instances=1,
@@ -69,4 +81,4 @@ def start_background(deps: Deps, *, scheduler: bool, interval: float = TICK_SECO
         next_run_time=deps.clock.now(),
     )
     sched.start()
-    return Background(sched)
+    return Background(sched, leadership)

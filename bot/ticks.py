@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session
 
 from bot.cycles import (
@@ -37,6 +38,8 @@ log = logging.getLogger("oneness.ticks")
 
 # One tick at a time per process: the scheduler and `/oneness send` never interleave.
 _TICK_LOCK = threading.Lock()
+# Slack trouble that a later tick can recover from: refusals after retries, timeouts, resets.
+SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
 
 
 def member_clocks(session: Session, team_id: int) -> list[MemberClock]:
@@ -55,6 +58,7 @@ class TickReport:
     reminders: int = 0
     skipped: int = 0
     failed: int = 0
+    deferred: int = 0
     followups: int = 0
     escalations: int = 0
     closed: list[int] = field(default_factory=list)
@@ -78,7 +82,13 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
             skip(deps, out, reason)
             report.skipped += 1
         for out in plan.send:
-            result = deliver(deps, out)
+            try:
+                result = deliver(deps, out)
+            except SLACK_TROUBLE as error:
+                # Left pending: the next tick tries again (and looks before re-posting).
+                log.warning("deferred %s: %s", out.key, error)
+                report.deferred += 1
+                continue
             if result.status == "sent":
                 if out.kind == "prompt":
                     report.prompts += 1
@@ -88,11 +98,19 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
                 report.failed += 1
                 _note_unreachable(deps, out, result.error or "")
         for cycle_id in plan.closed:
-            close_week(deps, cycle_id)
+            try:
+                close_week(deps, cycle_id)
+            except SLACK_TROUBLE as error:
+                log.warning("summary of cycle %s deferred: %s", cycle_id, error)
+                report.deferred += 1
         if team_id is None:
             with transaction(deps.sessions) as session:
                 work = due_rally_work(session, now)
-            report.followups, report.escalations = send_rally_work(deps, work)
+            try:
+                report.followups, report.escalations = send_rally_work(deps, work)
+            except SLACK_TROUBLE as error:
+                log.warning("rally follow-ups deferred: %s", error)
+                report.deferred += 1
         return report
 
 

@@ -1,0 +1,820 @@
+# ruff: noqa: E402 - the repository root goes on sys.path before the bot is imported
+"""Ack benchmark: concurrent signed requests against `oneness run` in HTTP mode, beside a floor.
+
+    .venv/bin/python bench/ack.py [--requests N] [--clients 1,10,50] [--workers W]
+                                  [--members M] [--db sqlite|postgresql]
+
+Three servers are measured one after another, each in its own process and each behind
+waitress with `--workers` threads (the bot's `oneness run --workers`, default 8):
+
+- null: a WSGI app that answers 200 and nothing else; it shows what the client and waitress
+  can do on this machine, so the client is not the bottleneck of the other two;
+- floor: a minimal Bolt app with Bolt's defaults (process_before_response=False) whose
+  listeners only call ack(), served through slack_bolt.adapter.wsgi.SlackRequestHandler;
+- oneness: the real `python -m bot.cli run` against a migrated database (a team, its members
+  and an open week whose prompts went out) and the local Slack.
+
+The local Slack runs in a child process of its own, so its threads (answering the bot's calls
+after the acks) do not share this process's interpreter lock with the client. The client is one
+asyncio loop with one keep-alive connection per concurrent client; every request is built and
+signed before the clock starts. The mix cycles `/oneness status` (in the team channel), a DM
+check-in ("7", a message.im event with a unique event_id) and a score-button click on the
+member's real prompt. Latency is from writing a request to reading the whole acknowledgement.
+
+After each Oneness level the script waits until the work after the acks has reached the local
+Slack (one response_url post per status, one views.publish per check-in and click). The figures
+are printed as a table and `name: value` lines; the script always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import itertools
+import json
+import logging
+import math
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+# Run as a script, sys.path[0] is bench/; the editable install alone does not find `handlers`.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.localslack import Channel, LocalSlack, Message, Reply, SlackDriver, User
+from bot.localslack.payloads import action, find_element
+from bot.ui import ids
+from storage.scratch import fresh_postgres
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+SECRET = "bench-ack-signing-secret"
+TEAM_CHANNEL = "CTEAM"
+LEAD = "ULEAD"
+KINDS = ("status", "dm", "click")
+EVENTS_PATH = "/slack/events"
+REQUEST_TIMEOUT = 10.0
+RSS_AFTER = 10_000
+TARGET_P99_MS = 50.0
+TARGET_RSS_MB = 120.0
+TARGET_CLIENTS = 50
+TARGET_NAMES = ("null", "floor", "oneness")
+
+log = logging.getLogger("bench.ack")
+
+
+def user_id(index: int) -> str:
+    """U000001, U000002, ..."""
+    return f"U{index:06d}"
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The local Slack, in a child process: it answers the bot and builds the signed requests.
+
+
+class _CapturingDriver(SlackDriver):
+    """The SlackDriver's own payloads, captured instead of sent."""
+
+    def __init__(self, slack: LocalSlack) -> None:
+        super().__init__(slack, bot_url="http://127.0.0.1:9/unused", signing_secret=SECRET)
+        self.captured: list[tuple[bytes, str]] = []
+
+    def _deliver(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str],
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+    ) -> Reply:
+        self.captured.append((body, content_type))
+        return Reply(200, None)
+
+
+@dataclass
+class _SlackSide:
+    """The child's state: the local Slack, the driver and each member's original prompt."""
+
+    slack: LocalSlack
+    driver: _CapturingDriver
+    prompts: dict[str, Message] = field(default_factory=dict)
+    events: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def find_prompts(self, members: int) -> int:
+        """Remember each member's weekly prompt as sent (the bot later edits it)."""
+        for i in range(1, members + 1):
+            uid = user_id(i)
+            for message in self.slack.dms(uid):
+                payload = (message.metadata or {}).get("event_payload") or {}
+                if message.user != uid and str(payload.get("key", "")).startswith("prompt:"):
+                    self.prompts[uid] = message
+        return len(self.prompts)
+
+    def click_body(self, user: str, score: int) -> bytes:
+        """A block_actions payload for a score button on the member's prompt (as driver.click)."""
+        prompt = self.prompts[user]
+        ws = self.slack.workspace
+        block_id, element = find_element(prompt.blocks, f"{ids.SCORE_PREFIX}{score}")
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "name": user.lower()},
+            "api_app_id": ws.identity.app_id,
+            "token": "localslack-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": prompt.ts,
+                "channel_id": prompt.channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": self.slack.issue_trigger(user),
+            "team": {"id": ws.identity.team_id, "domain": ws.identity.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": prompt.channel, "name": "directmessage"},
+            "state": {"values": {}},
+            "response_url": self.slack.issue_response_url(
+                user, prompt.channel, message_ts=prompt.ts
+            ),
+            "actions": [action(element, block_id, None)],
+            "message": prompt.to_api(),
+        }
+        return urlencode({"payload": json.dumps(payload)}).encode()
+
+    def prepare(self, plan: list[tuple[str, str]]) -> list[tuple[bytes, str, dict[str, str]]]:
+        """Signed bodies for (kind, user) pairs, in order."""
+        out: list[tuple[bytes, str, dict[str, str]]] = []
+        for kind, user in plan:
+            self.driver.captured.clear()
+            if kind == "status":
+                self.driver.slash(user, "status", channel=TEAM_CHANNEL)
+                body, content_type = self.driver.captured[0]
+            elif kind == "dm":
+                self.driver.dm(user, "7", event_id=f"EvBENCH{next(self.events):09d}")
+                body, content_type = self.driver.captured[0]
+            else:
+                body, content_type = self.click_body(user, 7), "application/x-www-form-urlencoded"
+            out.append((body, content_type, self.driver.sign(body)))
+        return out
+
+    def completed(self) -> dict[str, int]:
+        """How much of the work after the acks has reached Slack, and how much failed."""
+        ws = self.slack.workspace
+        with ws.lock:
+            publishes = sum(1 for c in ws.calls if c.method == "views.publish")
+            failed = sum(1 for c in ws.calls if not c.ok)
+            return {
+                "response_posts": len(ws.response_posts),
+                "views_publish": publishes,
+                "calls": len(ws.calls),
+                "failed_calls": failed,
+            }
+
+
+def _slack_child(conn: Connection, members: int) -> None:
+    """Serve the local Slack and answer the parent's commands until "stop"."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    users = [User(id=LEAD, name="lead", real_name="Lead")] + [
+        User(id=user_id(i), name=f"user{i}", real_name=f"User {i}", tz="UTC")
+        for i in range(1, members + 1)
+    ]
+    channel = Channel(id=TEAM_CHANNEL, name="team", members=[u.id for u in users] + ["UBOT"])
+    slack = LocalSlack(users=users, channels=[channel]).start()
+    side = _SlackSide(slack, _CapturingDriver(slack))
+    conn.send({"api_url": slack.api_url, "bot_token": slack.bot_token})
+    try:
+        while True:
+            command, arg = conn.recv()
+            if command == "stop":
+                break
+            if command == "prompts":
+                conn.send(side.find_prompts(members))
+            elif command == "prepare":
+                conn.send(side.prepare(arg))
+            elif command == "completed":
+                conn.send(side.completed())
+    finally:
+        slack.stop()
+
+
+class SlackProcess:
+    """The parent's handle on the local Slack child."""
+
+    def __init__(self, members: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_slack_child, args=(child, members), name="localslack", daemon=True
+        )
+        self._process.start()
+        info = self._conn.recv()
+        self.api_url: str = info["api_url"]
+        self.bot_token: str = info["bot_token"]
+
+    def _ask(self, command: str, arg: Any = None) -> Any:
+        self._conn.send((command, arg))
+        return self._conn.recv()
+
+    def find_prompts(self) -> int:
+        """How many members' prompts the child found."""
+        return int(self._ask("prompts"))
+
+    def prepare(self, plan: list[tuple[str, str]]) -> list[tuple[bytes, str, dict[str, str]]]:
+        """Signed request bodies for the plan."""
+        result: list[tuple[bytes, str, dict[str, str]]] = self._ask("prepare", plan)
+        return result
+
+    def completed(self) -> dict[str, int]:
+        """The child's counts of finished post-ack work."""
+        result: dict[str, int] = self._ask("completed")
+        return result
+
+    def stop(self) -> None:
+        """Stop the child."""
+        if self._process.is_alive():
+            self._conn.send(("stop", None))
+            self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+# ---------------------------------------------------------------------------------------------
+# The database: a team, its members and a week whose prompts went out (through the real bot).
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A migrated SQLite database in a temporary directory."""
+    from storage.db import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="oneness-ack-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards."""
+    with fresh_postgres(PG_ADMIN_URL, f"oneness_ack_{uuid.uuid4().hex[:8]}") as url:
+        yield url
+
+
+def seed(url: str, slack: SlackProcess, members: int) -> int:
+    """Create the team and its members, open this week now and prompt everyone; prompts sent."""
+    from bot.app import build_deps
+    from bot.config import Settings
+    from bot.directory import Person
+    from bot.teams import TeamSettings, add_members, setup_team
+    from bot.ticks import tick
+    from storage.db import transaction
+
+    settings = Settings(
+        bot_token=slack.bot_token,
+        signing_secret=SECRET,
+        api_url=slack.api_url,
+        database_url=url,
+    )
+    deps = build_deps(settings, workers=2)
+    earlier = datetime.now(UTC) - timedelta(days=1)
+    people = [Person(id=user_id(i), name=f"User {i}", tz="UTC") for i in range(1, members + 1)]
+    try:
+        with transaction(deps.sessions) as session:
+            team = setup_team(
+                session,
+                TeamSettings(name="bench", channel_id=TEAM_CHANNEL, timezone="UTC"),
+                creator=LEAD,
+                now=earlier,
+            )
+            added = add_members(session, team, people, now=earlier)
+        if len(added.done) != members:
+            raise RuntimeError(f"added {len(added.done)} of {members} members")
+        report = tick(deps, force=True)
+    finally:
+        deps.executor.shutdown(wait=True)
+        deps.engine.dispose()
+    return report.prompts
+
+
+# ---------------------------------------------------------------------------------------------
+# The servers under test, each in its own process.
+
+
+def _null_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """200 with an empty body, after reading the request body."""
+    stream = environ.get("wsgi.input")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if stream is not None and length:
+        stream.read(length)
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+    return [b""]
+
+
+def _floor_wsgi() -> Any:
+    """A Bolt app with Bolt's defaults whose listeners only acknowledge the benchmark's kinds."""
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    app.command("/oneness")(only_ack)
+    app.event("message")(only_ack)
+    app.action(re.compile(rf"^{ids.SCORE_PREFIX}(10|[1-9])$"))(only_ack)
+    return SlackRequestHandler(app, path=EVENTS_PATH)
+
+
+def serve(kind: str, port: int, threads: int) -> int:
+    """`--serve-null` / `--serve-floor`: waitress as `oneness run` configures it, until killed."""
+    from waitress import create_server
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    wsgi = _null_wsgi if kind == "null" else _floor_wsgi()
+    server: Any = create_server(
+        wsgi,
+        host="127.0.0.1",
+        port=port,
+        threads=threads,
+        ident=kind,
+        channel_timeout=30,
+        clear_untrusted_proxy_headers=True,
+    )
+    server.run()
+    return 0
+
+
+@dataclass
+class Server:
+    """A server process under test."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    def rss_mb(self, field_name: str = "VmRSS") -> float:
+        """A memory figure of the process from /proc (kB there)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field_name}:"):
+                return int(line.split()[1]) / 1024
+        return math.nan
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_server(name: str, slack: SlackProcess, url: str, workers: int, logs: Path) -> Server:
+    """Start one server process and wait until it answers."""
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    if name == "oneness":
+        argv = [sys.executable, "-m", "bot.cli", "run", "--workers", str(workers)]
+    else:
+        argv = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            f"--serve-{name}",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
+    log_path = logs / f"{name}.log"
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(name, process, port, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log_path.read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            status = conn.getresponse().status
+            conn.close()
+            if name != "oneness" or status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{name} did not answer within 60 s")
+
+
+# ---------------------------------------------------------------------------------------------
+# The client: one asyncio loop, one keep-alive connection per concurrent client.
+
+
+def raw_request(port: int, body: bytes, content_type: str, signed: dict[str, str]) -> bytes:
+    """A complete HTTP/1.1 POST to the events path."""
+    lines = [
+        f"POST {EVENTS_PATH} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}",
+        *(f"{k}: {v}" for k, v in signed.items()),
+        "",
+        "",
+    ]
+    return "\r\n".join(lines).encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one response; (status, whether the server will close the connection)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {
+        k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
+    }
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        await reader.read()
+        return status, True
+    return status, headers.get("connection", "").lower() == "close"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed level against one server."""
+
+    target: str
+    clients: int
+    latencies: list[float]
+    statuses: list[int]
+    seconds: float
+    client_cpu: float
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else math.nan
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for s in self.statuses if s != 200)
+
+    def percentile_ms(self, p: float) -> float:
+        """Nearest-rank percentile, in milliseconds."""
+        ordered = sorted(self.latencies)
+        rank = max(1, math.ceil(p / 100 * len(ordered)))
+        return ordered[rank - 1] * 1000
+
+
+async def _drive(
+    port: int, requests: Sequence[bytes], clients: int
+) -> tuple[list[float], list[int]]:
+    latencies = [math.nan] * len(requests)
+    statuses = [0] * len(requests)
+    order = iter(range(len(requests)))
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for i in order:
+                started = time.perf_counter()
+                try:
+                    writer.write(requests[i])
+                    status, closing = await asyncio.wait_for(
+                        _read_response(reader), REQUEST_TIMEOUT
+                    )
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                    status, closing = 0, True
+                latencies[i] = time.perf_counter() - started
+                statuses[i] = status
+                if closing:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, statuses
+
+
+def drive(target: str, port: int, requests: Sequence[bytes], clients: int) -> Run:
+    """Send every request over `clients` connections, each waiting for its answer."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    latencies, statuses = asyncio.run(_drive(port, requests, clients))
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
+    return Run(target, clients, latencies, statuses, wall, cpu / wall)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run.
+
+
+@dataclass
+class Drain:
+    """Post-ack work of one Oneness level: how long it took to reach Slack after the last ack."""
+
+    clients: int
+    jobs: int
+    done: int
+    seconds_after_acks: float
+    work_rate: float
+
+
+@dataclass
+class Bench:
+    """Everything measured."""
+
+    runs: list[Run] = field(default_factory=list)
+    drains: list[Drain] = field(default_factory=list)
+    oneness_requests: int = 0
+    rss_mb: float = math.nan
+    rss_drained_mb: float = math.nan
+    hwm_mb: float = math.nan
+    failed_calls: int = 0
+    log_problems: list[str] = field(default_factory=list)
+
+
+class Planner:
+    """Round-robin (kind, member) pairs; every Oneness request counts towards the RSS reading."""
+
+    def __init__(self, members: int) -> None:
+        self._members = members
+        self._seq = itertools.count()
+
+    def plan(self, n: int) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for _ in range(n):
+            i = next(self._seq)
+            out.append((KINDS[i % len(KINDS)], user_id(i // len(KINDS) % self._members + 1)))
+        return out
+
+
+def finished_jobs(counts: dict[str, int]) -> int:
+    """Every request of the mix ends in exactly one response_url post or views.publish."""
+    return counts["response_posts"] + counts["views_publish"]
+
+
+def wait_drained(slack: SlackProcess, expected: int, timeout: float = 180) -> tuple[int, float]:
+    """Poll until `expected` jobs reached Slack, or no progress for 15 s; (done, seconds)."""
+    started = last_change = time.monotonic()
+    done = finished_jobs(slack.completed())
+    while done < expected and time.monotonic() - started < timeout:
+        time.sleep(0.1)
+        now_done = finished_jobs(slack.completed())
+        if now_done != done:
+            done, last_change = now_done, time.monotonic()
+        elif time.monotonic() - last_change > 15:
+            break
+    return done, time.monotonic() - started
+
+
+def measure_target(
+    name: str,
+    slack: SlackProcess,
+    url: str,
+    args: argparse.Namespace,
+    levels: list[int],
+    logs: Path,
+    bench: Bench,
+) -> None:
+    """All levels against one server; for Oneness also the drain and the RSS."""
+    server = start_server(name, slack, url, args.workers, logs)
+    planner = Planner(args.members)
+    baseline = finished_jobs(slack.completed())
+    try:
+        for clients in levels:
+            warm = max(clients * 4, min(200, args.requests // 10))
+            plan = planner.plan(warm + args.requests)
+            raws = [raw_request(server.port, *p) for p in slack.prepare(plan)]
+            drive(name, server.port, raws[:warm], clients)
+            run = drive(name, server.port, raws[warm:], clients)
+            bench.runs.append(run)
+            if name != "oneness":
+                continue
+            before = bench.oneness_requests
+            bench.oneness_requests += len(plan)
+            if clients == levels[-1]:
+                bench.oneness_requests += top_up(server, slack, planner, bench, clients)
+                bench.rss_mb = server.rss_mb()
+            done, seconds = wait_drained(slack, baseline + bench.oneness_requests)
+            level_done = done - baseline - before
+            bench.drains.append(
+                Drain(
+                    clients=clients,
+                    jobs=bench.oneness_requests - before,
+                    done=level_done,
+                    seconds_after_acks=seconds,
+                    work_rate=level_done / (run.seconds + seconds),
+                )
+            )
+        if name == "oneness":
+            bench.rss_drained_mb = server.rss_mb()
+            bench.hwm_mb = server.rss_mb("VmHWM")
+            bench.failed_calls = slack.completed()["failed_calls"]
+    finally:
+        server.stop()
+        bench.log_problems += [
+            f"{name}: {line}"
+            for line in server.log_path.read_text(errors="replace").splitlines()
+            if line.strip() and "listening on" not in line
+        ]
+
+
+def top_up(
+    server: Server, slack: SlackProcess, planner: Planner, bench: Bench, clients: int
+) -> int:
+    """Untimed requests until Oneness has had RSS_AFTER in all; how many were sent."""
+    missing = RSS_AFTER - bench.oneness_requests
+    if missing <= 0:
+        return 0
+    prepared = slack.prepare(planner.plan(missing))
+    drive("oneness", server.port, [raw_request(server.port, *p) for p in prepared], clients)
+    return missing
+
+
+def run_bench(args: argparse.Namespace, levels: list[int]) -> Bench:
+    """Start the local Slack and the database, then measure null, floor and Oneness in turn."""
+    slack = SlackProcess(args.members)
+    bench = Bench()
+    try:
+        database = sqlite_database if args.db == "sqlite" else postgres_database
+        with database() as url, tempfile.TemporaryDirectory(prefix="oneness-ack-logs-") as tmp:
+            prompts = seed(url, slack, args.members)
+            found = slack.find_prompts()
+            if prompts != args.members or found != args.members:
+                raise RuntimeError(f"{prompts} prompts sent, {found} found; {args.members} members")
+            for name in args.targets:
+                measure_target(name, slack, url, args, levels, Path(tmp), bench)
+    finally:
+        slack.stop()
+    return bench
+
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+
+
+def find_run(bench: Bench, target: str, clients: int) -> Run | None:
+    return next((r for r in bench.runs if r.target == target and r.clients == clients), None)
+
+
+def verdict(bench: Bench, levels: list[int]) -> str:
+    """`met`, or `NOT met (...)` naming every missed target."""
+    missed: list[str] = []
+    top = TARGET_CLIENTS if TARGET_CLIENTS in levels else levels[-1]
+    oneness = find_run(bench, "oneness", top)
+    if oneness is not None and oneness.percentile_ms(99) >= TARGET_P99_MS:
+        missed.append(f"p99 {oneness.percentile_ms(99):.1f} ms >= {TARGET_P99_MS:.0f} ms at {top}")
+    for clients in levels:
+        mine, floor = find_run(bench, "oneness", clients), find_run(bench, "floor", clients)
+        if mine is not None and floor is not None and mine.rps < floor.rps:
+            missed.append(f"{mine.rps:.0f} req/s < floor {floor.rps:.0f} at {clients}")
+    for run in bench.runs:
+        if run.target != "null" and run.errors:
+            missed.append(f"{run.errors} non-200 answers from {run.target} at {run.clients}")
+    if not math.isnan(bench.rss_mb) and max(bench.rss_mb, bench.rss_drained_mb) >= TARGET_RSS_MB:
+        rss = max(bench.rss_mb, bench.rss_drained_mb)
+        missed.append(f"RSS {rss:.1f} MB >= {TARGET_RSS_MB:.0f} MB")
+    return "met" if not missed else f"NOT met ({'; '.join(missed)})"
+
+
+def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> list[str]:
+    """A table, then `name: value` lines."""
+    out = [
+        f"db: {args.db}",
+        f"workers: {args.workers}",
+        f"members: {args.members}",
+        f"requests_per_level: {args.requests}",
+        f"cpus: {os.cpu_count()}",
+        "",
+        f"{'target':<8} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50_ms':>7} "
+        f"{'p95_ms':>7} {'p99_ms':>7} {'max_ms':>7} {'non200':>6} {'client_cpu':>10}",
+    ]
+    for clients in levels:
+        for target in args.targets:
+            run = find_run(bench, target, clients)
+            if run is None:
+                continue
+            out.append(
+                f"{run.target:<8} {run.clients:>7} {run.requests:>8} {run.rps:>8.0f} "
+                f"{run.percentile_ms(50):>7.2f} {run.percentile_ms(95):>7.2f} "
+                f"{run.percentile_ms(99):>7.2f} {run.percentile_ms(100):>7.2f} "
+                f"{run.errors:>6} {run.client_cpu:>9.0%}"
+            )
+    out.append("")
+    for run in bench.runs:
+        prefix = f"{run.target}_c{run.clients}"
+        out += [
+            f"{prefix}_rps: {run.rps:.1f}",
+            f"{prefix}_p50_ms: {run.percentile_ms(50):.2f}",
+            f"{prefix}_p95_ms: {run.percentile_ms(95):.2f}",
+            f"{prefix}_p99_ms: {run.percentile_ms(99):.2f}",
+        ]
+    for drain in bench.drains:
+        prefix = f"oneness_c{drain.clients}"
+        out += [
+            f"{prefix}_post_ack_jobs: {drain.done}/{drain.jobs}",
+            f"{prefix}_post_ack_drain_seconds_after_last_ack: {drain.seconds_after_acks:.2f}",
+            f"{prefix}_post_ack_work_per_second: {drain.work_rate:.1f}",
+        ]
+    out += [
+        f"oneness_requests_before_rss: {bench.oneness_requests}",
+        f"oneness_rss_mb: {bench.rss_mb:.1f}",
+        f"oneness_rss_mb_after_drain: {bench.rss_drained_mb:.1f}",
+        f"oneness_peak_rss_mb: {bench.hwm_mb:.1f}",
+        f"oneness_failed_slack_calls: {bench.failed_calls}",
+        f"server_log_lines: {len(bench.log_problems)}",
+        *(f"  {line}" for line in bench.log_problems[:10]),
+        f"targets: {verdict(bench, levels)}",
+    ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run once (or serve, for the child modes), print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=3500, help="timed requests per level")
+    parser.add_argument("--clients", default="1,10,50", help="concurrency levels, comma-separated")
+    parser.add_argument("--workers", type=int, default=8, help="waitress threads, every server")
+    parser.add_argument("--members", type=int, default=50, help="team members sending requests")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGET_NAMES),
+        help="servers to measure, in order (null,floor,oneness)",
+    )
+    parser.add_argument("--serve-null", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_null or args.serve_floor:
+        return serve("null" if args.serve_null else "floor", args.port, args.workers)
+    try:
+        levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    except ValueError:
+        parser.error("--clients takes numbers like 1,10,50")
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if not levels or min(levels) < 1 or args.requests < 1 or args.members < 1:
+        parser.error("--clients, --requests and --members must be positive")
+    if set(args.targets) - set(TARGET_NAMES):
+        parser.error(f"--targets takes {','.join(TARGET_NAMES)}")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    bench = run_bench(args, levels)
+    for line in report_lines(bench, args, levels):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
