@@ -341,7 +341,9 @@ def _floor_wsgi() -> Any:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
-    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    # Bolt would also read SLACK_BOT_TOKEN itself; the client (pointed at the local Slack) has it.
+    token = os.environ.pop("SLACK_BOT_TOKEN")
+    client = WebClient(token=token, base_url=os.environ["SLACK_API_URL"])
     app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
 
     def only_ack(ack: Ack) -> None:
@@ -582,7 +584,7 @@ class Bench:
     rss_drained_mb: float = math.nan
     hwm_mb: float = math.nan
     failed_calls: int = 0
-    log_problems: list[str] = field(default_factory=list)
+    logs: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Planner:
@@ -638,7 +640,8 @@ def measure_target(
             plan = planner.plan(warm + args.requests)
             raws = [raw_request(server.port, *p) for p in slack.prepare(plan)]
             drive(name, server.port, raws[:warm], clients)
-            run = drive(name, server.port, raws[warm:], clients)
+            with profiled(server, args.profile, f"{name}-c{clients}"):
+                run = drive(name, server.port, raws[warm:], clients)
             bench.runs.append(run)
             if name != "oneness":
                 continue
@@ -664,11 +667,48 @@ def measure_target(
             bench.failed_calls = slack.completed()["failed_calls"]
     finally:
         server.stop()
-        bench.log_problems += [
-            f"{name}: {line}"
+        bench.logs[name] = [
+            line
             for line in server.log_path.read_text(errors="replace").splitlines()
             if line.strip() and "listening on" not in line
         ]
+
+
+QUEUE_DEPTH = re.compile(r"Task queue depth is (\d+)")
+
+
+def log_lines(bench: Bench) -> list[str]:
+    """Per server: waitress's queue-depth warnings counted, anything else quoted (5 at most)."""
+    out: list[str] = []
+    for name, lines in bench.logs.items():
+        depths = [int(m.group(1)) for line in lines if (m := QUEUE_DEPTH.search(line))]
+        other = [line for line in lines if not QUEUE_DEPTH.search(line)]
+        out.append(
+            f"{name}_log_queue_depth_warnings: {len(depths)} (max depth {max(depths, default=0)})"
+        )
+        out.append(f"{name}_log_other_lines: {len(other)}")
+        out += [f"  {line[:200]}" for line in other[:5]]
+    return out
+
+
+@contextmanager
+def profiled(server: Server, folder: str | None, label: str) -> Iterator[None]:
+    """With --profile DIR: py-spy samples the server (GIL holders, by thread) meanwhile."""
+    if not folder:
+        yield
+        return
+    spy = Path(sys.executable).with_name("py-spy")
+    out = Path(folder) / f"{label}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    argv = [str(spy), "record", "-p", str(server.process.pid), "-r", "250", "--threads"]
+    argv += ["--gil", "-f", "raw", "-o", str(out)]
+    recorder = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the timed requests start
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=60)
 
 
 def top_up(
@@ -774,8 +814,7 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
         f"oneness_rss_mb_after_drain: {bench.rss_drained_mb:.1f}",
         f"oneness_peak_rss_mb: {bench.hwm_mb:.1f}",
         f"oneness_failed_slack_calls: {bench.failed_calls}",
-        f"server_log_lines: {len(bench.log_problems)}",
-        *(f"  {line}" for line in bench.log_problems[:10]),
+        *log_lines(bench),
         f"targets: {verdict(bench, levels)}",
     ]
     return out
@@ -793,6 +832,9 @@ def main(argv: list[str] | None = None) -> int:
         "--targets",
         default=",".join(TARGET_NAMES),
         help="servers to measure, in order (null,floor,oneness)",
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="record each timed level with py-spy (--gil) into DIR"
     )
     parser.add_argument("--serve-null", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)

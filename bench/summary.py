@@ -38,6 +38,7 @@ measures again, printed as a `+index` row. The script reports and always exits 0
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -46,7 +47,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -77,6 +78,8 @@ RATINGS_PER_WEEK = 10
 TREND_LIMIT = 12
 CHUNK = 5_000
 OPERATIONS = ("summary", "status", "trend")
+BULK_TABLES = ("checkins", "deliveries", "customer_ratings")
+MAINTENANCE_WORK_MEM = "512MB"
 TARGET_TEAM_MS = 100.0
 TARGET_ORG_MS = 500.0
 TARGET_CHART_MS = 300.0
@@ -190,7 +193,17 @@ def checkin_rows(
             extra = (1 + (m + w) % 5, 1 + (m * 3 + w) % 5)
             if (m * 11 + w * 5 + t) % 50 == 0:  # about 2% edit: the first answer is superseded
                 earlier = at - timedelta(minutes=30)
-                yield (*head, max(1, score - 2), *extra, "", "none", visibility, "button", earlier, at)
+                yield (
+                    *head,
+                    max(1, score - 2),
+                    *extra,
+                    "",
+                    "none",
+                    visibility,
+                    "button",
+                    earlier,
+                    at,
+                )
             source = "modal" if note else "button"
             yield (*head, score, *extra, note, wants, visibility, source, at, None)
 
@@ -335,12 +348,14 @@ def seed(engine: Engine, teams: int, members: int, first: Week) -> Filled:
     return Filled(ids, members)
 
 
-def grow(engine: Engine, filled: Filled, weeks: Sequence[Week]) -> float:
-    """Add these weeks (the last one open, earlier ones closed); the seconds it took."""
+def grow(engine: Engine, filled: Filled, weeks: Sequence[Week]) -> str:
+    """Add these weeks (the last one open, earlier ones closed); how long each part took."""
     started = time.perf_counter()
+    postgres = engine.dialect.name == "postgresql"
+    restore: list[str] = []
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        if postgres:
+            restore = drop_secondary(conn)
         conn.exec_driver_sql("UPDATE cycles SET closed_at = closes_at WHERE closed_at IS NULL")
         write_rows(conn, "cycles", CYCLE_COLUMNS, cycle_rows(filled.teams, weeks, weeks[-1].label))
     cycles: dict[str, dict[int, int]] = {}
@@ -351,7 +366,7 @@ def grow(engine: Engine, filled: Filled, weeks: Sequence[Week]) -> float:
                 cycles.setdefault(label, {})[team_id] = cycle_id
     for week in weeks:
         with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
+            if postgres:
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             by_team = cycles[week.label]
             filled.checkins += write_rows(
@@ -367,15 +382,62 @@ def grow(engine: Engine, filled: Filled, weeks: Sequence[Week]) -> float:
                 delivery_rows(filled.teams, filled.members, by_team, week),
             )
             write_rows(
-                conn, "customer_ratings", RATING_COLUMNS, rating_rows(filled.teams, filled.members, week)
+                conn,
+                "customer_ratings",
+                RATING_COLUMNS,
+                rating_rows(filled.teams, filled.members, week),
             )
-    if engine.dialect.name == "postgresql":
+    copied = time.perf_counter()
+    parts = f"insert {copied - started:.1f} s"
+    if postgres:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+            for statement in restore:
+                conn.exec_driver_sql(statement)
+        indexed = time.perf_counter()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
+        vacuumed = time.perf_counter()
+        parts += f", indexes {indexed - copied:.1f} s, vacuum analyze {vacuumed - indexed:.1f} s"
     filled.weeks.extend(weeks)
     seconds = time.perf_counter() - started
     filled.fill_seconds += seconds
-    return seconds
+    return f"{seconds:.1f} s ({parts})"
+
+
+def drop_secondary(conn: Connection) -> list[str]:
+    """Drop BULK_TABLES' foreign keys, unique constraints and indexes (not their primary keys).
+
+    Loading first and indexing after is PostgreSQL's advice for populating a database. The
+    returned statements put back exactly what was dropped, under the same names.
+    """
+    tables = list(BULK_TABLES)
+    constraints = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(:tables) "
+            "AND contype IN ('f', 'u') ORDER BY contype, conname"
+        ),
+        {"tables": tables},
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:tables) "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u')) "
+            "ORDER BY indexname"
+        ),
+        {"tables": tables},
+    ).all()
+    for table, name, _definition, _kind in constraints:  # foreign keys first ('f' < 'u')
+        conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    restore = [definition for _name, definition in indexes]
+    restore += [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for table, name, definition, _kind in reversed(constraints)  # unique before foreign
+    ]
+    return restore
 
 
 # --- measuring ----------------------------------------------------------------------------
@@ -441,25 +503,22 @@ class Result:
     deliveries: int
     fill_seconds: float
     timings: dict[str, Timing]
+    load: float
 
 
-def target_of(filled: Filled) -> Target:
-    """The middle team, its open cycle, its middle member, Saturday after the prompt."""
+def target_of(sessions: sessionmaker[Session], filled: Filled) -> Target:
+    """The middle team, its open cycle, its middle member, the Saturday after the prompt."""
     t = len(filled.teams) // 2
     team_id = filled.teams[t]
     week = filled.weeks[-1]
-    return Target(team_id, 0, user_id(t, filled.members // 2 + 1), week.opens_at + timedelta(1))
-
-
-def open_cycle_id(sessions: sessionmaker[Session], team_id: int, label: str) -> int:
-    """The id of a team's cycle of a week."""
     with sessions() as session:
-        found = session.scalar(
-            select(Cycle.id).where(Cycle.team_id == team_id, Cycle.week == label)
+        cycle_id = session.scalar(
+            select(Cycle.id).where(Cycle.team_id == team_id, Cycle.week == week.label)
         )
-    if found is None:
-        raise RuntimeError(f"no cycle {label} for team {team_id}")
-    return found
+    if cycle_id is None:
+        raise RuntimeError(f"no cycle {week.label} for team {team_id}")
+    member = user_id(t, filled.members // 2 + 1)
+    return Target(team_id, cycle_id, member, week.opens_at + timedelta(days=1))
 
 
 def run_operation(
@@ -528,7 +587,9 @@ def measure(
     return timings, check
 
 
-def explain(engine: Engine, sessions: sessionmaker[Session], clock: QueryClock, target: Target) -> None:
+def explain(
+    engine: Engine, sessions: sessionmaker[Session], clock: QueryClock, target: Target
+) -> None:
     """Print the plan of every statement the three operations run."""
     for name in OPERATIONS:
         clock.statements = []
@@ -586,23 +647,17 @@ def climb(ladder: Ladder, runs: int, explain_last: bool, indexes: Sequence[str])
             filled = seed(engine, ladder.teams, ladder.members, weeks[0])
             filled.fill_seconds += time.perf_counter() - started
             done = 0
-            target = target_of(filled) if filled.weeks else None
+            target: Target | None = None
             for step in ladder.steps:
-                seconds = grow(engine, filled, weeks[done:step])
+                took = grow(engine, filled, weeks[done:step])
                 done = step
                 print(
                     f"fill: {ladder.db} {ladder.teams} x {ladder.members} x {step} weeks: "
                     f"{filled.checkins:,} check-ins, {filled.deliveries:,} deliveries in total; "
-                    f"this step {seconds:.1f} s ({filled.fill_seconds:.1f} s so far)",
+                    f"this step {took}; {filled.fill_seconds:.1f} s so far",
                     flush=True,
                 )
-                target = target_of(filled)
-                target = Target(
-                    target.team_id,
-                    open_cycle_id(sessions, target.team_id, filled.weeks[-1].label),
-                    target.user_id,
-                    target.now,
-                )
+                target = target_of(sessions, filled)
                 timings, check = measure(sessions, clock, target, runs)
                 print(check, flush=True)
                 results.append(result_of(ladder, filled, timings))
@@ -646,6 +701,7 @@ def result_of(
         filled.deliveries,
         filled.fill_seconds,
         dict(timings),
+        os.getloadavg()[0],
     )
 
 
@@ -654,7 +710,7 @@ def result_of(
 HEADER = (
     f"{'db':<10} {'scope':<10} {'teams':>5} {'members':>7} {'weeks':>5} {'checkins':>11} "
     f"{'deliveries':>11} {'fill_s':>7}  {'summary_ms(sql)':>16} {'status_ms(sql)':>15} "
-    f"{'trend_ms(sql)':>14} {'chart_ms':>8}"
+    f"{'trend_ms(sql)':>14} {'chart_ms':>8} {'load':>5}"
 )
 
 
@@ -668,7 +724,7 @@ def table_line(r: Result) -> str:
     return (
         f"{r.db:<10} {r.scope:<10} {r.teams:>5} {r.members:>7} {r.weeks:>5} {r.checkins:>11,} "
         f"{r.deliveries:>11,} {r.fill_seconds:>7.1f}  {cell('summary', 16)} {cell('status', 15)} "
-        f"{cell('trend', 14)} {r.timings['chart'].ms:>8.1f}"
+        f"{cell('trend', 14)} {r.timings['chart'].ms:>8.1f} {r.load:>5.1f}"
     )
 
 
@@ -721,6 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.members, args.weeks, args.teams, args.runs) < 1 or args.members > 99_999:
         parser.error("--members (at most 99,999), --weeks, --teams and --runs must be positive")
     plan = ladders(args)
+    print(f"machine: {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the start")
     if args.org and args.db == "sqlite":
         print("note: the organisation runs on PostgreSQL only")
     results: list[Result] = []
@@ -733,7 +790,10 @@ def main(argv: list[str] | None = None) -> int:
             indexes=args.index if last_of_db else [],
         )
     print()
-    print(f"runs: median of {args.runs} after one warm-up; (sql) = time in cursor.execute")
+    print(
+        f"runs: median of {args.runs} after one warm-up; (sql) = time in cursor.execute; "
+        "load = 1-minute load average when measured"
+    )
     print(HEADER)
     for r in results:
         print(table_line(r))

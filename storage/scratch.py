@@ -14,7 +14,7 @@ from storage.db import upgrade
 @contextmanager
 def fresh_postgres(admin_url: str, name: str) -> Iterator[str]:
     """A new, migrated database named `name` beside `admin_url`'s, dropped afterwards."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
