@@ -401,7 +401,14 @@ class Server:
                 self.process.wait(timeout=10)
 
 
-def start_server(name: str, slack: SlackProcess, url: str, workers: int, logs: Path) -> Server:
+def start_server(
+    name: str,
+    slack: SlackProcess,
+    url: str,
+    workers: int,
+    logs: Path,
+    entry_script: str | None = None,
+) -> Server:
     """Start one server process and wait until it answers."""
     port = free_port()
     env = {
@@ -415,7 +422,8 @@ def start_server(name: str, slack: SlackProcess, url: str, workers: int, logs: P
         "PYTHONPATH": str(ROOT),
     }
     if name == "oneness":
-        argv = [sys.executable, "-m", "bot.cli", "run", "--workers", str(workers)]
+        entry = ["-m", "bot.cli"] if entry_script is None else [entry_script]
+        argv = [sys.executable, *entry, "run", "--workers", str(workers)]
     else:
         argv = [
             sys.executable,
@@ -580,6 +588,7 @@ class Bench:
     runs: list[Run] = field(default_factory=list)
     drains: list[Drain] = field(default_factory=list)
     oneness_requests: int = 0
+    rss_start_mb: float = math.nan
     rss_mb: float = math.nan
     rss_drained_mb: float = math.nan
     hwm_mb: float = math.nan
@@ -631,7 +640,9 @@ def measure_target(
     bench: Bench,
 ) -> None:
     """All levels against one server; for Oneness also the drain and the RSS."""
-    server = start_server(name, slack, url, args.workers, logs)
+    server = start_server(name, slack, url, args.workers, logs, args.oneness_entry)
+    if name == "oneness":
+        bench.rss_start_mb = server.rss_mb()
     planner = Planner(args.members)
     baseline = finished_jobs(slack.completed())
     try:
@@ -810,6 +821,7 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
         ]
     out += [
         f"oneness_requests_before_rss: {bench.oneness_requests}",
+        f"oneness_rss_mb_at_start: {bench.rss_start_mb:.1f}",
         f"oneness_rss_mb: {bench.rss_mb:.1f}",
         f"oneness_rss_mb_after_drain: {bench.rss_drained_mb:.1f}",
         f"oneness_peak_rss_mb: {bench.hwm_mb:.1f}",
@@ -835,6 +847,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile", metavar="DIR", help="record each timed level with py-spy (--gil) into DIR"
+    )
+    parser.add_argument(
+        "--oneness-entry",
+        metavar="SCRIPT",
+        help="run SCRIPT instead of `-m bot.cli` (a prototype); it gets `run --workers W`",
     )
     parser.add_argument("--serve-null", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)

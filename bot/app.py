@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
@@ -56,11 +56,13 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
     register_listeners(app, deps)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # Errors raised while acknowledging: logged with the traceback; Slack shows its own
-        # "failed" notice, and nothing was stored because the ack path stores nothing.
-        log.exception(
-            "listener failed for %s", body.get("type") or body.get("command"), exc_info=error
-        )
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        # Errors while acknowledging, logged with the traceback. The ack path stores nothing,
+        # so nothing is half-done. A payload of the wrong shape is the sender's error: 400.
+        kind = body.get("type") or body.get("command") if isinstance(body, dict) else None
+        log.exception("listener failed for %s", kind, exc_info=error)
+        if isinstance(error, KeyError | TypeError | AttributeError | ValueError):
+            return BoltResponse(status=400, body='{"ok": false, "error": "malformed request"}')
+        return None
 
     return app

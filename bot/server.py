@@ -41,12 +41,25 @@ class OnenessWSGI:
             )
             return [body]
         if path == EVENTS_PATH and method == "POST":
-            return self._slack(environ, start_response)
-        body = b"Not Found"
-        start_response(
-            "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
-        )
-        return [body]
+            try:
+                return self._slack(environ, start_response)
+            except Exception:
+                # Bolt itself can trip over a signed but malformed payload (a view without a
+                # type); that is the sender's error, never a 5xx.
+                log.exception("malformed Slack request refused")
+                return _plain(
+                    start_response,
+                    "400 Bad Request",
+                    b'{"ok": false, "error": "malformed request"}',
+                )
+        return _plain(start_response, "404 Not Found", b"Not Found")
+
+
+def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
 
 
 class HttpServer:
