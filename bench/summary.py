@@ -45,7 +45,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -60,13 +60,17 @@ import psycopg
 from sqlalchemy import Connection, Engine, event, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import summaries as bot_summaries
 from bot.chart import render_trend_chart
 from bot.checkins import HELP_KINDS
 from bot.reports import my_history, week_status
 from bot.schedule import next_occurrence, occurrence, shift_week, zone
-from bot.summaries import Gathered, gather
+from bot.summaries import Gathered
+from bot.summary import AnswerRow, MemberLine, NamedLines, WeekInput
+from storage import summaries as summary_store
+from storage import teams as team_store
 from storage.db import make_engine, make_session_factory, upgrade
-from storage.models import Base, Cycle, Team
+from storage.models import Base, CheckIn, Cycle, Member, Team
 from storage.scratch import fresh_postgres
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -533,7 +537,7 @@ def run_operation(
         started = time.perf_counter()
         result: Any
         if name == "summary":
-            result = gather(session, team, cycle)
+            result = bot_summaries.gather(session, team, cycle)
         elif name == "status":
             result = week_status(session, team, target.now)
         else:
@@ -606,6 +610,117 @@ def explain(
                     print("  | " + " ".join(str(v) for v in row))
 
 
+# --- prototypes of the proposed changes (--prototype) --------------------------------------
+
+
+def answers_as_rows(session: Session, cycle_ids: Sequence[int]) -> Sequence[Any]:
+    """storage.summaries.current_weekly_answers selecting the 8 columns gather reads, as rows.
+
+    The shipped query loads whole CheckIn entities: 8,000 ORM objects a summary, whose
+    hydration and the garbage collections they set off are most of the summary's time.
+    """
+    if not cycle_ids:
+        return []
+    return session.execute(
+        select(
+            CheckIn.cycle_id,
+            CheckIn.user_id,
+            CheckIn.score,
+            CheckIn.deliverables,
+            CheckIn.customers,
+            CheckIn.help,
+            CheckIn.visibility,
+            CheckIn.note,
+        ).where(
+            CheckIn.cycle_id.in_(cycle_ids),
+            CheckIn.kind == "weekly",
+            CheckIn.superseded_at.is_(None),
+        )
+    ).all()
+
+
+def members_as_rows(session: Session, team_id: int) -> Sequence[Any]:
+    """storage.teams.active_members as rows of the columns gather and member_clocks read."""
+    return session.execute(
+        select(
+            Member.user_id, Member.display_name, Member.tz, Member.joined_at, Member.paused_until
+        )
+        .where(Member.team_id == team_id, Member.active.is_(True))
+        .order_by(Member.joined_at, Member.id)
+    ).all()
+
+
+def named_lines_linear(weeks: Sequence[WeekInput], names: Mapping[str, str]) -> NamedLines:
+    """bot.summary.named_lines with each earlier week's answers keyed by member once.
+
+    The shipped function rebuilds an earlier week's {user: answer} dict for every member it
+    looks up, so it is quadratic in the team's size (a million steps for 1,000 members).
+    """
+    if not weeks:
+        raise ValueError("named_lines needs at least the week being summarised")
+    current = weeks[-1]
+    answers = {a.user_id: a for a in current.answers}
+    earlier = [(w.week, {a.user_id: a for a in w.answers}) for w in reversed(weeks[:-1])]
+    lines = []
+    for uid, answer in answers.items():
+        previous: AnswerRow | None = None
+        previous_week: str | None = None
+        for week, by_user in earlier:
+            previous = by_user.get(uid)
+            if previous is not None:
+                previous_week = week
+                break
+        lines.append(
+            MemberLine(
+                user_id=uid,
+                name=names.get(uid, uid),
+                score=answer.score,
+                previous_score=previous.score if previous else None,
+                previous_week=previous_week,
+                help=answer.help,
+                visibility=answer.visibility,
+                note=answer.note,
+            )
+        )
+    lines.sort(key=lambda line: (line.score, line.name.lower(), line.user_id))
+    missing = sorted(
+        ((u, names.get(u, u)) for u in set(current.expected) if u not in answers),
+        key=lambda pair: (pair[1].lower(), pair[0]),
+    )
+    return NamedLines(current.week, tuple(lines), tuple(missing))
+
+
+@contextmanager
+def prototypes() -> Iterator[None]:
+    """Swap the prototypes in for the shipped functions, and back."""
+    swaps: list[tuple[Any, str, Any]] = [
+        (summary_store, "current_weekly_answers", answers_as_rows),
+        (team_store, "active_members", members_as_rows),
+        (bot_summaries, "named_lines", named_lines_linear),
+    ]
+    shipped = [(module, name, getattr(module, name)) for module, name, _ in swaps]
+    for module, name, replacement in swaps:
+        setattr(module, name, replacement)
+    try:
+        yield
+    finally:
+        for module, name, original in shipped:
+            setattr(module, name, original)
+
+
+def same_results(sessions: sessionmaker[Session], clock: QueryClock, target: Target) -> bool:
+    """True when the prototypes give what the shipped code gives, for every operation."""
+    shipped = {name: run_operation(sessions, clock, name, target)[1] for name in OPERATIONS}
+    with prototypes():
+        tried = {name: run_operation(sessions, clock, name, target)[1] for name in OPERATIONS}
+    history = [(c.id, c.score) for c in shipped["trend"]]
+    return (
+        shipped["summary"] == tried["summary"]
+        and shipped["status"] == tried["status"]
+        and history == [(c.id, c.score) for c in tried["trend"]]
+    )
+
+
 # --- one database, step by step -------------------------------------------------------------
 
 
@@ -633,8 +748,10 @@ class Ladder:
     steps: tuple[int, ...]
 
 
-def climb(ladder: Ladder, runs: int, explain_last: bool, indexes: Sequence[str]) -> list[Result]:
-    """Fill step by step, measuring after each step; then the extra indexes, if any."""
+def climb(
+    ladder: Ladder, runs: int, explain_last: bool, indexes: Sequence[str], prototype: bool
+) -> list[Result]:
+    """Fill step by step, measuring after each step; then the prototypes and extra indexes."""
     total = ladder.steps[-1]
     weeks = weeks_of(total)
     results: list[Result] = []
@@ -663,17 +780,41 @@ def climb(ladder: Ladder, runs: int, explain_last: bool, indexes: Sequence[str])
                 results.append(result_of(ladder, filled, timings))
                 print(table_line(results[-1]), flush=True)
             assert target is not None
+            if prototype:
+                same = same_results(sessions, clock, target)
+                print(f"prototype: the same results as the shipped code: {same}")
+                results.append(timed_row(sessions, clock, target, runs, ladder, filled, "+proto"))
             if indexes:
                 added = add_indexes(engine, indexes)
-                timings, check = measure(sessions, clock, target, runs)
-                print(check)
-                results.append(result_of(ladder, filled, timings, f"{ladder.scope}+index"))
-                print(f"{table_line(results[-1])}  ({added:.1f} s to build)", flush=True)
+                print(f"index: built in {added:.1f} s")
+                results.append(timed_row(sessions, clock, target, runs, ladder, filled, "+index"))
+                if prototype:
+                    results.append(
+                        timed_row(sessions, clock, target, runs, ladder, filled, "+index+proto")
+                    )
             if explain_last:
                 explain(engine, sessions, clock, target)
         finally:
             engine.dispose()
     return results
+
+
+def timed_row(
+    sessions: sessionmaker[Session],
+    clock: QueryClock,
+    target: Target,
+    runs: int,
+    ladder: Ladder,
+    filled: Filled,
+    suffix: str,
+) -> Result:
+    """Measure once more, with the prototypes when `suffix` names them; print the row."""
+    with prototypes() if "proto" in suffix else nullcontext():
+        timings, check = measure(sessions, clock, target, runs)
+    print(check)
+    result = result_of(ladder, filled, timings, ladder.scope + suffix)
+    print(table_line(result), flush=True)
+    return result
 
 
 def add_indexes(engine: Engine, statements: Sequence[str]) -> float:
@@ -708,7 +849,7 @@ def result_of(
 # --- reporting ----------------------------------------------------------------------------
 
 HEADER = (
-    f"{'db':<10} {'scope':<10} {'teams':>5} {'members':>7} {'weeks':>5} {'checkins':>11} "
+    f"{'db':<10} {'scope':<16} {'teams':>5} {'members':>7} {'weeks':>5} {'checkins':>11} "
     f"{'deliveries':>11} {'fill_s':>7}  {'summary_ms(sql)':>16} {'status_ms(sql)':>15} "
     f"{'trend_ms(sql)':>14} {'chart_ms':>8} {'load':>5}"
 )
@@ -722,7 +863,7 @@ def table_line(r: Result) -> str:
         return f"{f'{t.ms:.1f} ({t.sql_ms:.1f})':>{width}}"
 
     return (
-        f"{r.db:<10} {r.scope:<10} {r.teams:>5} {r.members:>7} {r.weeks:>5} {r.checkins:>11,} "
+        f"{r.db:<10} {r.scope:<16} {r.teams:>5} {r.members:>7} {r.weeks:>5} {r.checkins:>11,} "
         f"{r.deliveries:>11,} {r.fill_seconds:>7.1f}  {cell('summary', 16)} {cell('status', 15)} "
         f"{cell('trend', 14)} {r.timings['chart'].ms:>8.1f} {r.load:>5.1f}"
     )
@@ -732,8 +873,8 @@ def verdict(results: Sequence[Result]) -> str:
     """`met`, or `NOT met (...)` naming every missed target."""
     missed: list[str] = []
     for r in results:
-        if r.scope.endswith("+index"):
-            continue
+        if "+" in r.scope:
+            continue  # the prototypes and extra indexes are proposals, not the shipped code
         limit = TARGET_ORG_MS if r.teams > 1 else TARGET_TEAM_MS
         where = f"{r.db} {r.teams}x{r.members}x{r.weeks}"
         for name in OPERATIONS:
@@ -771,6 +912,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs after one warm-up")
     parser.add_argument("--explain", action="store_true", help="print query plans at the end")
     parser.add_argument(
+        "--prototype",
+        action="store_true",
+        help="after the last step, time the proposed storage and bot changes too",
+    )
+    parser.add_argument(
         "--index", action="append", default=[], help="SQL run after the last step, then timed"
     )
     args = parser.parse_args(argv)
@@ -788,6 +934,7 @@ def main(argv: list[str] | None = None) -> int:
             args.runs,
             explain_last=args.explain and last_of_db,
             indexes=args.index if last_of_db else [],
+            prototype=args.prototype,
         )
     print()
     print(

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from bot.checkins import Answer, Recorded, read_text_answer, record_pulse, record_weekly
 from bot.deps import Deps
-from bot.errors import Conflict, NotFound
+from bot.errors import Conflict, NotAllowed, NotFound
 from bot.ui.checkin import CheckinContext, checkin_modal, recorded_message
 from bot.ui.replies import Reply
 from storage import checkins as checkin_store
 from storage import deliveries as ledger
 from storage import teams as team_store
 from storage.db import transaction
-from storage.models import CheckIn
+from storage.models import CheckIn, Team
 
 log = logging.getLogger("oneness.checkin")
 
@@ -41,6 +43,7 @@ def answer_button(deps: Deps, user_id: str, cycle_id: int, score: int) -> Stored
             raise NotFound("That check-in no longer exists.")
         team = team_store.team_by_id(session, cycle.team_id)
         assert team is not None
+        _require_member(session, team, user_id)
         recorded = record_weekly(session, team, cycle, user_id, Answer(score), now=now)
     refresh_prompt(deps, user_id, cycle_id)
     return Stored([recorded.checkin] if recorded.new else [], weekly=True)
@@ -53,6 +56,7 @@ def submit_modal(deps: Deps, user_id: str, ctx: CheckinContext, answer: Answer) 
         team = team_store.team_by_id(session, ctx.team_id)
         if team is None:
             raise NotFound("That team no longer exists.")
+        _require_member(session, team, user_id)
         recorded: Recorded
         if ctx.cycle_id is None:
             recorded = record_pulse(session, team, user_id, answer, now=now)
@@ -67,6 +71,12 @@ def submit_modal(deps: Deps, user_id: str, ctx: CheckinContext, answer: Answer) 
     if ctx.cycle_id is not None:
         refresh_prompt(deps, user_id, ctx.cycle_id)
     return Stored([recorded.checkin], weekly=ctx.cycle_id is not None)
+
+
+def _require_member(session: Session, team: Team, user_id: str) -> None:
+    row = team_store.member(session, team.id, user_id)
+    if row is None or not row.active:
+        raise NotAllowed(f"You are not a member of {team.name}, so there is nothing to answer.")
 
 
 def answer_text(deps: Deps, user_id: str, text: str) -> tuple[Stored | None, str]:

@@ -9,9 +9,25 @@ from hypothesis import strategies as st
 
 from bot.escape import escape
 
-SPECIAL = st.sampled_from(["<!channel>", "<!here>", "<!everyone>", "<@U123>", "<@U1|ann>",
-                           "<#C1|general>", "<http://evil.example|bank>", "<mailto:a@b|x>",
-                           "@channel", "@here", "@everyone", "&", "<", ">", "&lt;"])
+SPECIAL = st.sampled_from(
+    [
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<@U123>",
+        "<@U1|ann>",
+        "<#C1|general>",
+        "<http://evil.example|bank>",
+        "<mailto:a@b|x>",
+        "@channel",
+        "@here",
+        "@everyone",
+        "&",
+        "<",
+        ">",
+        "&lt;",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=20), SPECIAL), max_size=12).map("".join)
 
 

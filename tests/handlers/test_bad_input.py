@@ -1,4 +1,4 @@
-"""Bad input of every kind: no 5xx, a clear message where there is someone to tell, nothing stored."""
+"""Bad input of every kind: no 5xx, a clear message where someone can be told, nothing stored."""
 
 from __future__ import annotations
 
@@ -16,18 +16,32 @@ from storage.db import transaction
 from storage.models import Base
 from tests.harness import Oneness
 
-FUZZ = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 ODD = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.characters(min_codepoint=0x80), max_size=40),
-    st.sampled_from(["<!channel>", "'; DROP TABLE checkins; --", "\u202e\u0000", "A" * 10_000,
-                     "<@U123|x> <#C1|y>", "%s%s%s", "{{7*7}}", "..", "\n\n", "team:"]),
+    st.sampled_from(
+        [
+            "<!channel>",
+            "'; DROP TABLE checkins; --",
+            "\u202e\u0000",
+            "A" * 10_000,
+            "<@U123|x> <#C1|y>",
+            "%s%s%s",
+            "{{7*7}}",
+            "..",
+            "\n\n",
+            "team:",
+        ]
+    ),
 )
 JSONISH = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=8,
 )
 IGNORED_TABLES = {"processed_requests"}
@@ -35,8 +49,12 @@ IGNORED_TABLES = {"processed_requests"}
 
 def stored(o: Oneness) -> list[tuple[str, tuple[object, ...]]]:
     with transaction(o.deps.sessions) as session:
-        return [(t.name, tuple(r)) for t in Base.metadata.sorted_tables
-                if t.name not in IGNORED_TABLES for r in session.execute(t.select())]
+        return [
+            (t.name, tuple(r))
+            for t in Base.metadata.sorted_tables
+            if t.name not in IGNORED_TABLES
+            for r in session.execute(t.select())
+        ]
 
 
 @pytest.fixture
@@ -84,18 +102,42 @@ def test_dm_text_that_is_not_a_score(team: Oneness, text: str) -> None:
 
 
 @FUZZ
-@given(value=JSONISH, action_id=st.sampled_from([
-    f"{ids.SCORE_PREFIX}7", ids.CHECKIN_DETAILS, ids.CHECKIN_EDIT, ids.RALLY_OFFER,
-    ids.RALLY_OWN, ids.RALLY_RESOLVE, ids.RALLY_ACCEPT, ids.RALLY_STILL, "forget_confirm"]),
-    drop=st.sampled_from(["", "user", "actions", "container", "trigger_id"]))
+@given(
+    value=JSONISH,
+    action_id=st.sampled_from(
+        [
+            f"{ids.SCORE_PREFIX}7",
+            ids.CHECKIN_DETAILS,
+            ids.CHECKIN_EDIT,
+            ids.RALLY_OFFER,
+            ids.RALLY_OWN,
+            ids.RALLY_RESOLVE,
+            ids.RALLY_ACCEPT,
+            ids.RALLY_STILL,
+            "forget_confirm",
+        ]
+    ),
+    drop=st.sampled_from(["", "user", "actions", "container", "trigger_id"]),
+)
 def test_block_actions_with_missing_or_wrong_fields(
     team: Oneness, value: Any, action_id: str, drop: str
 ) -> None:
     payload: dict[str, Any] = {
-        "type": "block_actions", "user": {"id": "UANN"}, "team": {"id": "T0LOCAL"},
-        "api_app_id": "A1", "trigger_id": "1.2", "container": {"type": "message"},
-        "actions": [{"action_id": action_id, "block_id": "b", "type": "button",
-                     "value": value, "action_ts": str(time.time())}],
+        "type": "block_actions",
+        "user": {"id": "UANN"},
+        "team": {"id": "T0LOCAL"},
+        "api_app_id": "A1",
+        "trigger_id": "1.2",
+        "container": {"type": "message"},
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
     }
     if action_id == "forget_confirm":
         payload["user"] = {"id": "UBOB"}  # a stranger forgetting themselves changes nothing here
@@ -107,16 +149,27 @@ def test_block_actions_with_missing_or_wrong_fields(
 
 
 @FUZZ
-@given(state=JSONISH, metadata=st.one_of(st.text(max_size=30), st.just('{"team": 1}')),
-       callback=st.sampled_from([ids.CHECKIN_VIEW, ids.SETUP_VIEW, "unknown"]))
+@given(
+    state=JSONISH,
+    metadata=st.one_of(st.text(max_size=30), st.just('{"team": 1}')),
+    callback=st.sampled_from([ids.CHECKIN_VIEW, ids.SETUP_VIEW, "unknown"]),
+)
 def test_view_submissions_with_wrong_shapes(
     team: Oneness, state: Any, metadata: str, callback: str
 ) -> None:
     payload = {
-        "type": "view_submission", "user": {"id": "UANN"}, "team": {"id": "T0LOCAL"},
-        "api_app_id": "A1", "trigger_id": "1.2",
-        "view": {"id": "V1", "callback_id": callback, "private_metadata": metadata,
-                 "state": {"values": state}, "hash": "h"},
+        "type": "view_submission",
+        "user": {"id": "UANN"},
+        "team": {"id": "T0LOCAL"},
+        "api_app_id": "A1",
+        "trigger_id": "1.2",
+        "view": {
+            "id": "V1",
+            "callback_id": callback,
+            "private_metadata": metadata,
+            "state": {"values": state},
+            "hash": "h",
+        },
     }
     before = stored(team)
     status = interactive(team, payload)
@@ -128,8 +181,15 @@ def test_view_submissions_with_wrong_shapes(
 @FUZZ
 @given(event=JSONISH)
 def test_events_with_wrong_shapes(team: Oneness, event: Any) -> None:
-    body = json.dumps({"type": "event_callback", "event_id": f"Ev{time.time_ns()}",
-                       "team_id": "T0LOCAL", "api_app_id": "A1", "event": event}).encode()
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": f"Ev{time.time_ns()}",
+            "team_id": "T0LOCAL",
+            "api_app_id": "A1",
+            "event": event,
+        }
+    ).encode()
     before = stored(team)
     assert post(team, body, "application/json") < 500
     team.settle()
@@ -137,8 +197,10 @@ def test_events_with_wrong_shapes(team: Oneness, event: Any) -> None:
 
 
 def test_garbage_bodies_are_refused_without_5xx(team: Oneness) -> None:
-    for body, kind in [(b"{not json", "application/json"), (b"payload=%7Bbroken",
-                       "application/x-www-form-urlencoded")]:
+    for body, kind in [
+        (b"{not json", "application/json"),
+        (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ]:
         assert post(team, body, kind) < 500
     not_utf8 = team.driver.raw(b"\xff\xfe\x00", {"Content-Type": "text/plain"})
     assert 400 <= not_utf8.status < 500

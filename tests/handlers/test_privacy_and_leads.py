@@ -48,7 +48,8 @@ def test_csat_for_member_and_team_by_leads_only(oneness: Oneness) -> None:
     o.slash("ULEAD", "setup <#CTEAM|team> Rocket")
     o.slash("ULEAD", "add <@UANN>", channel="CTEAM")
     assert "Only leads of Rocket can log customer ratings" in o.slash(
-        "UANN", "csat <@UANN> 5", channel="CTEAM")
+        "UANN", "csat <@UANN> 5", channel="CTEAM"
+    )
     assert "from 1 to 5" in o.slash("ULEAD", "csat <@UANN> 6", channel="CTEAM")
     assert "not a member" in o.slash("ULEAD", "csat <@UBOB> 4", channel="CTEAM")
     o.slash("ULEAD", "csat <@UANN> 4 quick turnaround", channel="CTEAM")

@@ -21,8 +21,15 @@ def team(oneness: Oneness) -> Oneness:
     return oneness
 
 
-def pulse(o: Oneness, user: str, score: int, *, visibility: str = "team",
-          note: str = "", help_kind: str = "specialist") -> None:
+def pulse(
+    o: Oneness,
+    user: str,
+    score: int,
+    *,
+    visibility: str = "team",
+    note: str = "",
+    help_kind: str = "specialist",
+) -> None:
     o.driver.slash(user, "checkin")
     o.settle()
     view = o.slack.open_views(user)[-1]
@@ -59,8 +66,9 @@ def test_anonymous_nudge_identifies_nobody(team: Oneness) -> None:
     pulse(team, "UANN", 2, visibility="anonymous", note="Ann's client hates me")
     [nudge] = nudges(team)
     text = nudge.all_text()
-    assert text.startswith(":raising_hand: A teammate is having a rough week and could use "
-                           "a specialist.")
+    assert text.startswith(
+        ":raising_hand: A teammate is having a rough week and could use a specialist."
+    )
     for leak in ("UANN", "Ann", "ann", "2/10", "client", "<@"):
         assert leak not in text.replace("I can help", "").replace("I'll own this", ""), leak
 
@@ -215,3 +223,17 @@ def test_home_lists_rallies_i_own_or_offered_on(team: Oneness) -> None:
     team.settle()
     home = str(team.slack.home_view("UBOB"))
     assert "Rallies you're helping with" in home and "you own this" in home
+
+
+def test_a_forged_click_on_someone_elses_prompt_stores_nothing(team: Oneness) -> None:
+    from datetime import UTC, datetime
+
+    team.advance_to(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    ann_prompt = [m for m in team.dms("UANN") if "Weekly check-in" in m.all_text()][-1]
+    team.driver.click("UROBOT", ann_prompt, f"{ids.SCORE_PREFIX}1")  # not a member
+    team.settle()
+    from storage.models import CheckIn
+
+    with transaction(team.deps.sessions) as session:
+        assert list(session.scalars(select(CheckIn))) == []
+    assert "not a member of Rocket" in seen_by(team, "UROBOT")

@@ -100,11 +100,24 @@ def test_export_sends_csv_by_dm_and_takes_a_range(oneness: Oneness) -> None:
     export = o.slack.files[-1]
     assert export.channels == [o.slack.dm_id("ULEAD")]
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert list(rows[0]) == ["team", "user_id", "kind", "cycle_week", "score", "deliverables",
-                             "customers", "help", "visibility", "note", "created_at"]
+    assert list(rows[0]) == [
+        "team",
+        "user_id",
+        "kind",
+        "cycle_week",
+        "score",
+        "deliverables",
+        "customers",
+        "help",
+        "visibility",
+        "note",
+        "created_at",
+    ]
     assert sorted((r["user_id"], r["kind"], r["cycle_week"], r["score"]) for r in rows) == [
-        ("UANN", "pulse", "", "5"), ("UANN", "weekly", "2026-W48", "6"),
-        ("UBOB", "weekly", "2026-W48", "8")]
+        ("UANN", "pulse", "", "5"),
+        ("UANN", "weekly", "2026-W48", "6"),
+        ("UBOB", "weekly", "2026-W48", "8"),
+    ]
     [ann] = [r for r in rows if r["kind"] == "weekly" and r["user_id"] == "UANN"]
     assert ann["note"] == 'rough, "really", rough'
     assert ann["created_at"].startswith("2026-11-27T15:00")
@@ -114,16 +127,30 @@ def test_export_sends_csv_by_dm_and_takes_a_range(oneness: Oneness) -> None:
 
 
 LEAD_COMMANDS = [
-    "trend <@UANN>", "add <@UBOB>", "remove <@UANN>", "lead <@UBOB>", "schedule mon 10:00",
-    "summary-at tue 09:00", "rule floor 2 drop 5", "pause <@UCAT> until 2026-12-24",
-    "remind off", "send", "summary", "csat <@UANN> 4", "csat team 2", "export",
+    "trend <@UANN>",
+    "add <@UBOB>",
+    "remove <@UANN>",
+    "lead <@UBOB>",
+    "schedule mon 10:00",
+    "summary-at tue 09:00",
+    "rule floor 2 drop 5",
+    "pause <@UCAT> until 2026-12-24",
+    "remind off",
+    "send",
+    "summary",
+    "csat <@UANN> 4",
+    "csat team 2",
+    "export",
 ]
 
 
 def snapshot(o: Oneness) -> list[tuple[str, tuple[object, ...]]]:
     with transaction(o.deps.sessions) as session:
-        return [(t.name, tuple(r)) for t in Base.metadata.sorted_tables
-                for r in session.execute(t.select())]
+        return [
+            (t.name, tuple(r))
+            for t in Base.metadata.sorted_tables
+            for r in session.execute(t.select())
+        ]
 
 
 @pytest.mark.parametrize("text", LEAD_COMMANDS)

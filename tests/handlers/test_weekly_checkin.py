@@ -192,8 +192,9 @@ def test_late_prompt_within_a_day_catches_up_later_skipped(oneness: Oneness) -> 
     report = oneness.advance_to(oneness2_week)
     assert report.prompts == 0 and report.skipped == 1
     with transaction(oneness.deps.sessions) as session:
-        statuses = sorted(d.status for d in session.scalars(select(Delivery).where(
-            Delivery.kind == "prompt")))
+        statuses = sorted(
+            d.status for d in session.scalars(select(Delivery).where(Delivery.kind == "prompt"))
+        )
     assert statuses == ["sent", "skipped"]
 
 
