@@ -66,15 +66,19 @@ def _status_line(card: RallyCard) -> str:
     return f"{offers} · {owner}"
 
 
+def _offer_buttons(card: RallyCard) -> Block:
+    elements = [button("I can help", ids.RALLY_OFFER, str(card.rally_id), style="primary")]
+    if card.owner_id is None:
+        elements.append(button("I'll own this", ids.RALLY_OWN, str(card.rally_id)))
+    return actions(*elements, block_id="rally_actions")
+
+
 def nudge_message(card: RallyCard) -> Reply:
     """The nudge in the team channel (or, for leads-only rallies, the leads' DM)."""
     blocks: list[Block] = [section(nudge_text(card), block_id="nudge")]
     if card.status == "open":
         blocks.append(context(_status_line(card)))
-        elements = [button("I can help", ids.RALLY_OFFER, str(card.rally_id), style="primary")]
-        if card.owner_id is None:
-            elements.append(button("I'll own this", ids.RALLY_OWN, str(card.rally_id)))
-        blocks.append(actions(*elements, block_id="rally_actions"))
+        blocks.append(_offer_buttons(card))
     fallback = nudge_text(card).splitlines()[0]
     return Reply(text=fallback, blocks=blocks)
 
@@ -90,10 +94,7 @@ def leads_only_message(card: RallyCard) -> Reply:
         lines.append(f"> {escape(card.note)}")
     blocks: list[Block] = [section("\n".join(lines)), context(_status_line(card))]
     if card.status == "open":
-        elements = [button("I can help", ids.RALLY_OFFER, str(card.rally_id), style="primary")]
-        if card.owner_id is None:
-            elements.append(button("I'll own this", ids.RALLY_OWN, str(card.rally_id)))
-        blocks.append(actions(*elements, block_id="rally_actions"))
+        blocks.append(_offer_buttons(card))
     return Reply(text=f"Leads only: {card.member_id} could use help", blocks=blocks)
 
 
