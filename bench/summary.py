@@ -460,6 +460,8 @@ class QueryClock:
     def reset(self) -> None:
         """Start counting from zero."""
         self.seconds, self.count = 0.0, 0
+        if self.statements is not None:
+            self.statements.clear()
 
     def _before(
         self, conn: Connection, cursor: Any, statement: str, parameters: Any, *_: Any
@@ -600,7 +602,8 @@ def explain(
         run_operation(sessions, clock, name, target)
         statements, clock.statements = clock.statements, None
         for statement, parameters in statements:
-            print(f"explain {name}: {' '.join(statement.split())[:300]}")
+            flat = " ".join(statement.split())
+            print(f"explain {name}: ... {flat[flat.find(' FROM ') + 1 :][:240]}")
             with engine.connect() as conn:
                 if engine.dialect.name == "postgresql":
                     prefix = "EXPLAIN (ANALYZE, BUFFERS) "
@@ -780,6 +783,8 @@ def climb(
                 results.append(result_of(ladder, filled, timings))
                 print(table_line(results[-1]), flush=True)
             assert target is not None
+            if explain_last:
+                explain(engine, sessions, clock, target)
             if prototype:
                 same = same_results(sessions, clock, target)
                 print(f"prototype: the same results as the shipped code: {same}")
@@ -792,8 +797,8 @@ def climb(
                     results.append(
                         timed_row(sessions, clock, target, runs, ladder, filled, "+index+proto")
                     )
-            if explain_last:
-                explain(engine, sessions, clock, target)
+                if explain_last:
+                    explain(engine, sessions, clock, target)
         finally:
             engine.dispose()
     return results

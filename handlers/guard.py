@@ -15,7 +15,7 @@ from bot.ui.replies import Reply, error_reply
 
 log = logging.getLogger("oneness.handlers")
 
-TRY_AGAIN = "I couldn't save that just now, please try again in a minute. Nothing was changed."
+TRY_AGAIN = "I couldn't save that, please try again in a minute. Nothing was changed."
 SLACK_TROUBLE = "Slack didn't accept my answer just now; please try again."
 BROKEN = "Something went wrong on my side and I've logged it. Nothing was changed."
 
