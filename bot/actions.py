@@ -45,10 +45,7 @@ Handler = Callable[[Deps, Invocation, Any], Reply | None]
 
 def run_command(deps: Deps, inv: Invocation, command: c.Command) -> Reply | None:
     """Carry out a parsed command; None when the answer is a modal instead of a message."""
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        return text_reply("That command is not available yet in this version of Oneness.")
-    return handler(deps, inv, command)
+    return _HANDLERS[type(command)](deps, inv, command)
 
 
 def _help(deps: Deps, inv: Invocation, command: c.Help) -> Reply:
@@ -381,5 +378,3 @@ _HANDLERS: dict[type, Handler] = {
     c.PostSummary: _summary,
     c.Export: _export,
 }
-
-__all__ = ["Invocation", "NotFound", "create_team_from_form", "run_command"]

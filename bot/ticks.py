@@ -17,7 +17,6 @@ from bot.cycles import (
     decide_prompt,
     is_paused,
     reminder_due,
-    scheduled_at,
     team_clock,
     week_bounds,
 )
@@ -229,5 +228,3 @@ def _note_unreachable(deps: Deps, out: Outgoing, reason: str) -> None:
                     "member %s of team %s is %s; no longer prompted", out.user_id, team.id, reason
                 )
 
-
-__all__ = ["TickReport", "open_week_now", "scheduled_at", "tick"]
