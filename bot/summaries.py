@@ -86,9 +86,7 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
         RallyRow(r.user_id, r.visibility, r.owner_id, r.help)
         for r in store.open_team_rallies(session, team.id)
     ]
-    names = {
-        m.user_id: m.display_name or m.user_id for m in team_store.active_members(session, team.id)
-    }
+    names = team_store.member_names(session, team.id)
     return Gathered(
         team.id,
         team.name,

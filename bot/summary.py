@@ -262,6 +262,8 @@ def _iso(day: date) -> str:
 
 def csat_window(ratings: Sequence[RatingRow], week: str) -> tuple[list[RatingRow], str]:
     """Ratings of this week, else of the last 4 ISO weeks (this one included), and which."""
+    if not ratings:
+        return [], "this week"
     this_week = [r for r in ratings if r.week == week]
     if this_week:
         return this_week, "this week"
@@ -345,14 +347,16 @@ def named_lines(weeks: Sequence[WeekInput], names: Mapping[str, str]) -> NamedLi
         raise ValueError("named_lines needs at least the week being summarised")
     current = weeks[-1]
     answers = _current(current.answers)
+    # Each earlier week's answers by member, built once (not once per member).
+    earlier_weeks = [(w.week, _current(w.answers)) for w in reversed(weeks[:-1])]
     lines = []
     for user_id, answer in answers.items():
         previous: AnswerRow | None = None
         previous_week: str | None = None
-        for earlier in reversed(weeks[:-1]):
-            previous = _current(earlier.answers).get(user_id)
+        for week_label, by_user in earlier_weeks:
+            previous = by_user.get(user_id)
             if previous is not None:
-                previous_week = earlier.week
+                previous_week = week_label
                 break
         lines.append(
             MemberLine(

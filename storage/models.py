@@ -147,7 +147,7 @@ class CheckIn(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
     cycle_id: Mapped[int | None] = mapped_column(
         ForeignKey("cycles.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -164,6 +164,8 @@ class CheckIn(Base):
 
     # One current weekly answer per member and cycle, even when two clicks race.
     __table_args__ = (
+        # A member's history, newest first (`me`, `trend`, the drop rule's baseline).
+        Index("ix_checkins_user_created", "user_id", "created_at"),
         Index(
             "uq_checkins_current_weekly",
             "cycle_id",
@@ -247,6 +249,17 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # Who was prompted in a set of weeks (the summary's `expected`), as an index-only scan.
+    __table_args__ = (
+        Index(
+            "ix_deliveries_prompt_sent",
+            "cycle_id",
+            "user_id",
+            sqlite_where=text("kind = 'prompt' AND status = 'sent'"),
+            postgresql_where=text("kind = 'prompt' AND status = 'sent'"),
+        ),
+    )
+
 
 class CustomerRating(Base):
     """A C-SAT score (1-5) a lead logs for a member, or for the team when user_id is None."""
@@ -254,12 +267,14 @@ class CustomerRating(Base):
     __tablename__ = "customer_ratings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     score: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     logged_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_customer_ratings_team_created", "team_id", "created_at"),)
 
 
 class ProcessedRequest(Base):

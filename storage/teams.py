@@ -144,3 +144,13 @@ def ratings_for(session: Session, team_id: int, user_id: str | None) -> Sequence
         CustomerRating.user_id == user_id if user_id else CustomerRating.user_id.is_(None)
     )
     return session.scalars(query.order_by(CustomerRating.created_at)).all()
+
+
+def member_names(session: Session, team_id: int) -> dict[str, str]:
+    """Active members' display names by user id (two columns, not whole rows)."""
+    rows = session.execute(
+        select(Member.user_id, Member.display_name).where(
+            Member.team_id == team_id, Member.active.is_(True)
+        )
+    )
+    return {user: name or user for user, name in rows}
