@@ -43,10 +43,7 @@ SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
 
 def member_clocks(session: Session, team_id: int) -> list[MemberClock]:
     """The scheduling view of a team's active members."""
-    return [
-        MemberClock(m.user_id, m.tz, m.joined_at, m.paused_until)
-        for m in team_store.active_members(session, team_id)
-    ]
+    return [MemberClock(*row) for row in team_store.member_schedules(session, team_id)]
 
 
 @dataclass
@@ -227,4 +224,3 @@ def _note_unreachable(deps: Deps, out: Outgoing, reason: str) -> None:
                 log.info(
                     "member %s of team %s is %s; no longer prompted", out.user_id, team.id, reason
                 )
-

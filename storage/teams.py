@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -154,3 +154,15 @@ def member_names(session: Session, team_id: int) -> dict[str, str]:
         )
     )
     return {user: name or user for user, name in rows}
+
+
+def member_schedules(
+    session: Session, team_id: int
+) -> list[tuple[str, str | None, datetime, date | None]]:
+    """(user id, tz, joined at, paused until) of active members, by join time; no whole rows."""
+    rows = session.execute(
+        select(Member.user_id, Member.tz, Member.joined_at, Member.paused_until)
+        .where(Member.team_id == team_id, Member.active.is_(True))
+        .order_by(Member.joined_at, Member.id)
+    )
+    return [(u, tz, joined, paused) for u, tz, joined, paused in rows]
