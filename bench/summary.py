@@ -3,8 +3,7 @@
 
     .venv/bin/python bench/summary.py [--db sqlite|postgresql|both] [--org]
                                       [--members N] [--weeks W] [--teams T] [--runs R]
-                                      [--explain] [--prototype] [--gc-freeze]
-                                      [--index SQL]...
+                                      [--explain] [--no-gc-freeze] [--index SQL]...
 
 A team is `--members` people (default 1,000) answering once a week for `--weeks` weeks
 (default 104, two years): one weekly check-in per member and cycle (about 5% skip a week,
@@ -32,15 +31,17 @@ undercounts) and this process's CPU time; the 1-minute load average is printed b
 other work on the machine inflates the wall time. Targets: summary, status and trend under
 100 ms for one team and under 500 ms inside the organisation; the chart under 300 ms.
 
+Before timing, the script calls gc.collect() and gc.freeze(), as `oneness run` does once it
+has started, so the garbage collector's full collections no longer walk the ~150,000 objects
+the imports leave; `--no-gc-freeze` times without it. The database is migrated to the head
+revision, so it has the shipped indexes (0002 adds ix_checkins_user_created,
+ix_deliveries_prompt_sent and ix_customer_ratings_team_created).
+
 After the last step of each database: `--explain` prints the plan of every statement the
 three operations run (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on
-SQLite); `--prototype` times them again with the proposed storage and bot changes swapped in
-(the `+proto` rows; see "prototypes" below) after checking they give the same results;
-`--index SQL` (repeatable) runs SQL, e.g. a CREATE INDEX, in the benchmark database only and
-times them again (`+index` rows). Only shipped rows count for the verdict. `--gc-freeze`
-calls gc.freeze() before each timing, as the bot could after startup, so that the garbage
-collector's full collections no longer walk the ~150,000 objects the imports leave. The
-script reports and always exits 0.
+SQLite); `--index SQL` (repeatable) runs SQL, e.g. a CREATE INDEX to try, in the benchmark
+database only and times them again (`+index` rows, which the verdict ignores). The script
+reports and always exits 0.
 """
 
 from __future__ import annotations
@@ -54,11 +55,11 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 # Run as a script, sys.path[0] is bench/; the editable install alone does not find `handlers`.
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,18 +72,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import summaries as bot_summaries
-from bot import summary as bot_summary
 from bot.chart import render_trend_chart
 from bot.checkins import HELP_KINDS
 from bot.reports import my_history, week_status
 from bot.schedule import next_occurrence, occurrence, shift_week, zone
 from bot.summaries import Gathered
-from bot.summary import AnswerRow, MemberLine, NamedLines, RatingRow, WeekInput
-from bot.summary import csat_window as shipped_csat_window
-from storage import summaries as summary_store
-from storage import teams as team_store
 from storage.db import make_engine, make_session_factory, upgrade
-from storage.models import Base, CheckIn, Cycle, Member, Team
+from storage.models import Base, Cycle, Team
 from storage.scratch import fresh_postgres
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -598,7 +594,7 @@ def measure(
 ) -> tuple[dict[str, Timing], str]:
     """Timings of the three operations and the chart, and a line to check the data by."""
     if how.gc_freeze:
-        # As the bot could at startup: what is alive now is never scanned by a collection again.
+        # As `oneness run` does after startup: what is alive now is never scanned again.
         gc.collect()
         gc.freeze()
     runs = how.runs
@@ -654,144 +650,6 @@ def explain(
                     print("  | " + " ".join(str(v) for v in row))
 
 
-# --- prototypes of the proposed changes (--prototype) --------------------------------------
-
-
-class WeeklyAnswer(NamedTuple):
-    """The columns of a current weekly answer that a summary reads."""
-
-    cycle_id: int
-    user_id: str
-    score: int
-    deliverables: int | None
-    customers: int | None
-    help: str
-    visibility: str
-    note: str
-
-
-def answers_as_rows(session: Session, cycle_ids: Sequence[int]) -> list[WeeklyAnswer]:
-    """storage.summaries.current_weekly_answers selecting the 8 columns gather reads.
-
-    The shipped query loads whole CheckIn entities: 8,000 ORM objects a summary, whose
-    hydration and the garbage collections they set off are most of the summary's time. Plain
-    named tuples also read faster than SQLAlchemy rows (gather reads 8 attributes of each).
-    """
-    if not cycle_ids:
-        return []
-    rows = session.execute(
-        select(
-            CheckIn.cycle_id,
-            CheckIn.user_id,
-            CheckIn.score,
-            CheckIn.deliverables,
-            CheckIn.customers,
-            CheckIn.help,
-            CheckIn.visibility,
-            CheckIn.note,
-        ).where(
-            CheckIn.cycle_id.in_(cycle_ids),
-            CheckIn.kind == "weekly",
-            CheckIn.superseded_at.is_(None),
-        )
-    )
-    return [WeeklyAnswer(*row) for row in rows]
-
-
-def members_as_rows(session: Session, team_id: int) -> Sequence[Any]:
-    """storage.teams.active_members as rows of the columns gather and member_clocks read."""
-    return session.execute(
-        select(
-            Member.user_id, Member.display_name, Member.tz, Member.joined_at, Member.paused_until
-        )
-        .where(Member.team_id == team_id, Member.active.is_(True))
-        .order_by(Member.joined_at, Member.id)
-    ).all()
-
-
-def named_lines_linear(weeks: Sequence[WeekInput], names: Mapping[str, str]) -> NamedLines:
-    """bot.summary.named_lines with each earlier week's answers keyed by member once.
-
-    The shipped function rebuilds an earlier week's {user: answer} dict for every member it
-    looks up, so it is quadratic in the team's size (a million steps for 1,000 members).
-    """
-    if not weeks:
-        raise ValueError("named_lines needs at least the week being summarised")
-    current = weeks[-1]
-    answers = {a.user_id: a for a in current.answers}
-    earlier = [(w.week, {a.user_id: a for a in w.answers}) for w in reversed(weeks[:-1])]
-    lines = []
-    for uid, answer in answers.items():
-        previous: AnswerRow | None = None
-        previous_week: str | None = None
-        for week, by_user in earlier:
-            previous = by_user.get(uid)
-            if previous is not None:
-                previous_week = week
-                break
-        lines.append(
-            MemberLine(
-                user_id=uid,
-                name=names.get(uid, uid),
-                score=answer.score,
-                previous_score=previous.score if previous else None,
-                previous_week=previous_week,
-                help=answer.help,
-                visibility=answer.visibility,
-                note=answer.note,
-            )
-        )
-    lines.sort(key=lambda line: (line.score, line.name.lower(), line.user_id))
-    missing = sorted(
-        ((u, names.get(u, u)) for u in set(current.expected) if u not in answers),
-        key=lambda pair: (pair[1].lower(), pair[0]),
-    )
-    return NamedLines(current.week, tuple(lines), tuple(missing))
-
-
-def csat_window_quick(ratings: Sequence[RatingRow], week: str) -> tuple[list[RatingRow], str]:
-    """bot.summary.csat_window returning at once when there are no ratings to choose from.
-
-    build_summary calls it for every member who answered, most of whom have no customer
-    rating; each call works out the 4-week window again (four ISO-calendar conversions).
-    """
-    if not ratings:
-        return [], "this week"
-    return shipped_csat_window(ratings, week)
-
-
-@contextmanager
-def prototypes() -> Iterator[None]:
-    """Swap the prototypes in for the shipped functions, and back."""
-    swaps: list[tuple[Any, str, Any]] = [
-        (summary_store, "current_weekly_answers", answers_as_rows),
-        (team_store, "active_members", members_as_rows),
-        (bot_summaries, "named_lines", named_lines_linear),
-        (bot_summary, "csat_window", csat_window_quick),
-    ]
-    shipped = [(module, name, getattr(module, name)) for module, name, _ in swaps]
-    for module, name, replacement in swaps:
-        setattr(module, name, replacement)
-    try:
-        yield
-    finally:
-        for module, name, original in shipped:
-            setattr(module, name, original)
-
-
-def same_results(sessions: sessionmaker[Session], clock: QueryClock, target: Target) -> bool:
-    """True when the prototypes give what the shipped code gives, for every operation."""
-    shipped = {name: run_operation(sessions, clock, name, target)[1] for name in OPERATIONS}
-    with prototypes():
-        tried = {name: run_operation(sessions, clock, name, target)[1] for name in OPERATIONS}
-    history = [(c.id, c.score) for c in shipped["trend"]]
-    return (
-        shipped["summary"] == tried["summary"]
-        and shipped["status"] == tried["status"]
-        and history == [(c.id, c.score) for c in tried["trend"]]
-    )
-
-
 # --- one database, step by step -------------------------------------------------------------
 
 
@@ -819,10 +677,8 @@ class Ladder:
     steps: tuple[int, ...]
 
 
-def climb(
-    ladder: Ladder, how: How, explain_last: bool, indexes: Sequence[str], prototype: bool
-) -> list[Result]:
-    """Fill step by step, measuring after each step; then the prototypes and extra indexes."""
+def climb(ladder: Ladder, how: How, explain_last: bool, indexes: Sequence[str]) -> list[Result]:
+    """Fill step by step, measuring after each step; then with the extra indexes, if any."""
     total = ladder.steps[-1]
     weeks = weeks_of(total)
     results: list[Result] = []
@@ -853,18 +709,10 @@ def climb(
             assert target is not None
             if explain_last:
                 explain(engine, sessions, clock, target)
-            if prototype:
-                same = same_results(sessions, clock, target)
-                print(f"prototype: the same results as the shipped code: {same}")
-                results.append(timed_row(sessions, clock, target, how, ladder, filled, "+proto"))
             if indexes:
                 added = add_indexes(engine, indexes)
                 print(f"index: built in {added:.1f} s")
                 results.append(timed_row(sessions, clock, target, how, ladder, filled, "+index"))
-                if prototype:
-                    results.append(
-                        timed_row(sessions, clock, target, how, ladder, filled, "+index+proto")
-                    )
                 if explain_last:
                     explain(engine, sessions, clock, target)
         finally:
@@ -881,9 +729,8 @@ def timed_row(
     filled: Filled,
     suffix: str,
 ) -> Result:
-    """Measure once more, with the prototypes when `suffix` names them; print the row."""
-    with prototypes() if "proto" in suffix else nullcontext():
-        timings, check = measure(sessions, clock, target, how)
+    """Measure once more (after a change such as extra indexes); print the row."""
+    timings, check = measure(sessions, clock, target, how)
     print(check)
     result = result_of(ladder, filled, timings, ladder.scope + suffix)
     print(table_line(result), flush=True)
@@ -951,7 +798,7 @@ def verdict(results: Sequence[Result]) -> str:
     missed: list[str] = []
     for r in results:
         if "+" in r.scope:
-            continue  # the prototypes and extra indexes are proposals, not the shipped code
+            continue  # the extra indexes are experiments, not the shipped schema
         limit = TARGET_ORG_MS if r.teams > 1 else TARGET_TEAM_MS
         where = f"{r.db} {r.teams}x{r.members}x{r.weeks}"
         for name in OPERATIONS:
@@ -989,14 +836,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs after one warm-up")
     parser.add_argument("--explain", action="store_true", help="print query plans at the end")
     parser.add_argument(
-        "--prototype",
-        action="store_true",
-        help="after the last step, time the proposed storage and bot changes too",
-    )
-    parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() before timing, as the bot could after startup",
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="do not gc.freeze() before timing (`oneness run` freezes after startup)",
     )
     parser.add_argument(
         "--index", action="append", default=[], help="SQL run after the last step, then timed"
@@ -1017,13 +860,12 @@ def main(argv: list[str] | None = None) -> int:
             How(args.runs, args.gc_freeze),
             explain_last=args.explain and last_of_db,
             indexes=args.index if last_of_db else [],
-            prototype=args.prototype,
         )
     print()
     print(
         f"runs: median of {args.runs} after one warm-up, wall ms; sql = ms in cursor.execute, "
         "cpu = CPU ms of this process; load = 1-minute load average when measured"
-        + ("; gc.freeze() before timing" if args.gc_freeze else "")
+        + ("; gc.freeze() before timing" if args.gc_freeze else "; no gc.freeze()")
     )
     print(HEADER)
     for r in results:
