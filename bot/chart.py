@@ -10,10 +10,6 @@ import io
 import math
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
-
 from bot.summary import TrendPoint
 
 WIDTH_IN, HEIGHT_IN, DPI = 10, 5, 100  # 1000 × 500 px
@@ -24,6 +20,12 @@ TOO_FEW = "too few answers to show without identifying anyone"
 
 def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
     """A 1000×500 PNG: mean ± stdev per week (too-few weeks blank), response rate at right."""
+    # Imported here: matplotlib and numpy add ~43 MB to every process, and only the weekly
+    # summary draws (bench/ack.py measured the saving).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
     scores = figure.add_subplot()

@@ -22,6 +22,7 @@ from bot.home import publish_home
 from bot.rally import after_checkin
 from bot.ui import ids
 from bot.ui.checkin import CheckinContext, read_checkin
+from handlers.flow import ack_then
 from handlers.guard import Tell, guarded, tell_by_respond
 
 SCORE_ACTION = re.compile(rf"^{ids.SCORE_PREFIX}(10|[1-9])$")
@@ -81,10 +82,10 @@ def register(app: App, deps: Deps) -> None:
         ctx = pulse_context(deps, user, channel_id=None, team=None)
         client.views_open(trigger_id=body["trigger_id"], view=modal_for(deps, user, ctx))
 
-    app.action(SCORE_ACTION)(ack=ack_only, lazy=[score_clicked])
-    app.action(ids.CHECKIN_DETAILS)(ack=ack_only, lazy=[open_week_modal])
-    app.action(ids.CHECKIN_EDIT)(ack=ack_only, lazy=[open_week_modal])
-    app.action(ids.HOME_CHECKIN)(ack=ack_only, lazy=[open_pulse_modal])
+    app.action(SCORE_ACTION)(ack_then(deps, ack_only, score_clicked))
+    app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal))
+    app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal))
+    app.action(ids.HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal))
 
     def ack_checkin(ack: Ack, view: dict[str, Any]) -> None:
         answer = read_checkin(view.get("state", {}).get("values", {}))
@@ -113,7 +114,7 @@ def register(app: App, deps: Deps) -> None:
         after_checkin(deps, stored.checkins)
         publish_home(deps, user)
 
-    app.view(ids.CHECKIN_VIEW)(ack=ack_checkin, lazy=[save_checkin])
+    app.view(ids.CHECKIN_VIEW)(ack_then(deps, ack_checkin, save_checkin))
 
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
@@ -130,4 +131,4 @@ def register(app: App, deps: Deps) -> None:
             after_checkin(deps, stored.checkins)
             publish_home(deps, user)
 
-    app.event("message")(ack=ack_only, lazy=[dm_received])
+    app.event("message")(ack_then(deps, ack_only, dm_received))

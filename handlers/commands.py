@@ -11,6 +11,7 @@ from bot.actions import Invocation, run_command
 from bot.deps import Deps
 from bot.errors import UsageError
 from bot.ui.replies import error_reply, help_reply
+from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 
 COMMAND = "/oneness"
@@ -49,4 +50,4 @@ def register(app: App, deps: Deps) -> None:
         if reply is not None:
             respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
-    app.command(COMMAND)(ack=ack_oneness, lazy=[run_oneness])
+    app.command(COMMAND)(ack_then(deps, ack_oneness, run_oneness))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -43,10 +44,13 @@ def guarded(
     """Wrap a lazy listener: errors are reported through `tell_from(kwargs)`, never swallowed."""
 
     def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+        wanted = list(inspect.signature(fn).parameters)
+
         @functools.wraps(fn)
         def wrapper(**kwargs: Any) -> None:
+            # Given every argument of the request; `fn` gets the ones it names, the report all.
             try:
-                fn(**kwargs)
+                fn(**{name: kwargs[name] for name in wanted})
             except Exception as error:
                 try:
                     report(error, tell_from(kwargs))

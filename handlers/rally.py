@@ -12,6 +12,7 @@ from bot.deps import Deps
 from bot.errors import UsageError
 from bot.ui import ids
 from handlers.checkin import ack_only
+from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 
 Action = Callable[[Deps, int, str], str]
@@ -39,4 +40,4 @@ def register(app: App, deps: Deps) -> None:
         (ids.RALLY_STILL, rally.still_need_help),
         (ids.RALLY_ACCEPT, rally.accept_offer),
     ):
-        app.action(action_id)(ack=ack_only, lazy=[listener(act)])
+        app.action(action_id)(ack_then(deps, ack_only, listener(act)))

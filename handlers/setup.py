@@ -12,6 +12,7 @@ from bot.deps import Deps
 from bot.ui import ids
 from bot.ui.replies import Reply
 from bot.ui.setup import SetupForm, read_setup
+from handlers.flow import ack_then
 from handlers.guard import guarded
 
 
@@ -41,4 +42,4 @@ def register(app: App, deps: Deps) -> None:
         reply: Reply = create_team_from_form(deps, creator, form)
         client.chat_postMessage(channel=creator, text=reply.text, blocks=reply.blocks)
 
-    app.view(ids.SETUP_VIEW)(ack=ack_setup, lazy=[create_team])
+    app.view(ids.SETUP_VIEW)(ack_then(deps, ack_setup, create_team))
