@@ -102,19 +102,6 @@ def recent_checkins(
     ).all()
 
 
-def checkins_since(session: Session, user_id: str, since: datetime) -> Sequence[CheckIn]:
-    """A person's current check-ins since a moment, oldest first."""
-    return session.scalars(
-        select(CheckIn)
-        .where(
-            CheckIn.user_id == user_id,
-            CheckIn.superseded_at.is_(None),
-            CheckIn.created_at >= since,
-        )
-        .order_by(CheckIn.created_at, CheckIn.id)
-    ).all()
-
-
 def claim_request(session: Session, key: str, now: datetime) -> bool:
     """Record that a Slack delivery (event, click, submission) is handled; False if seen before."""
     try:

@@ -54,12 +54,3 @@ def for_cycle(session: Session, cycle_id: int, kind: str) -> Sequence[Delivery]:
     return session.scalars(
         select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.kind == kind)
     ).all()
-
-
-def pending_for_user(session: Session, user_id: str, kind: str) -> Sequence[Delivery]:
-    """A person's sent deliveries of one kind (e.g. prompts), newest first."""
-    return session.scalars(
-        select(Delivery)
-        .where(Delivery.user_id == user_id, Delivery.kind == kind, Delivery.status == "sent")
-        .order_by(Delivery.id.desc())
-    ).all()

@@ -55,15 +55,6 @@ def member(session: Session, team_id: int, user_id: str) -> Member | None:
     )
 
 
-def active_members(session: Session, team_id: int) -> Sequence[Member]:
-    """A team's active members, by join time."""
-    return session.scalars(
-        select(Member)
-        .where(Member.team_id == team_id, Member.active.is_(True))
-        .order_by(Member.joined_at, Member.id)
-    ).all()
-
-
 def add_member(
     session: Session,
     team_id: int,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.checkins import HELP_LABELS
 from bot.escape import escape
 from bot.ui import ids
 from bot.ui.kit import Block, actions, button, context, section
@@ -241,11 +240,6 @@ def escalation_message(card: RallyCard) -> Reply:
             ),
         ],
     )
-
-
-def help_label(kind: str) -> str:
-    """The label of a help kind."""
-    return HELP_LABELS.get(kind, kind)
 
 
 def helping_blocks(cards: list[RallyCard], viewer: str) -> list[Block]:
