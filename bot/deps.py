@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -42,6 +42,37 @@ class TrackingExecutor(ThreadPoolExecutor):
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
 
+class Coalescer:
+    """Runs a per-key job once for a burst of requests: calls that arrive while it runs for
+    the same key only mark it to run once more afterwards, so the last state always wins."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._again: set[str] = set()
+
+    def run(self, key: str, job: Any) -> None:
+        """Run `job()` for `key` now, or have the running one repeat it once when it ends."""
+        with self._lock:
+            if key in self._running:
+                self._again.add(key)
+                return
+            self._running.add(key)
+        try:
+            while True:
+                job()
+                with self._lock:
+                    if key not in self._again:
+                        self._running.discard(key)
+                        return
+                    self._again.discard(key)
+        except BaseException:
+            with self._lock:
+                self._running.discard(key)
+                self._again.discard(key)
+            raise
+
+
 @dataclass(frozen=True)
 class Deps:
     """Settings, database, Slack client, clock and the worker pool, built once per process."""
@@ -52,3 +83,4 @@ class Deps:
     client: WebClient
     clock: Clock
     executor: TrackingExecutor
+    homes: Coalescer = field(default_factory=Coalescer)

@@ -14,7 +14,11 @@ from storage.db import transaction
 
 
 def publish_home(deps: Deps, user_id: str) -> None:
-    """Build and publish the App Home for one person."""
+    """Publish a person's App Home; a burst of answers publishes it once more, not once each."""
+    deps.homes.run(user_id, lambda: _publish(deps, user_id))
+
+
+def _publish(deps: Deps, user_id: str) -> None:
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         rows = my_history(session, user_id, None, 12)
