@@ -6,12 +6,14 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.deps import Deps, TrackingExecutor
 from bot.slack_client import make_client
+from bot.work import WorkQueue
 from handlers import register_listeners
 from storage.db import make_engine, make_session_factory
 
@@ -24,16 +26,19 @@ def build_deps(
     client: WebClient | None = None,
     clock: Clock | None = None,
     workers: int = 8,
+    work_mode: str = "local",
 ) -> Deps:
     """Build the process's dependencies once."""
     engine = make_engine(settings.database_url)
+    executor = TrackingExecutor(max_workers=workers)
     return Deps(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         client=client or make_client(settings.bot_token, settings.api_url),
         clock=clock or SystemClock(),
-        executor=TrackingExecutor(max_workers=workers),
+        executor=executor,
+        work=WorkQueue(engine, executor, mode=work_mode),
     )
 
 
@@ -66,3 +71,15 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
         return None
 
     return app
+
+
+def create_checked_app(deps: Deps) -> App:
+    """`create_app` for a process that starts from the command line: a refused token is a
+    configuration error, explained in one line."""
+    try:
+        return create_app(deps)
+    except BoltError as error:
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack at {deps.settings.api_url} ({error}); "
+            "copy a fresh bot token from OAuth & Permissions"
+        ) from None

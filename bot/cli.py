@@ -1,4 +1,4 @@
-"""The `oneness` command line: run, demo, db upgrade."""
+"""The `oneness` command line: run, work, demo, db upgrade."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
 
 from bot.config import ConfigError, Settings, load_environment, load_settings
@@ -29,6 +28,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     run.add_argument("--workers", type=int, default=8, help="threads serving requests (HTTP mode)")
     run.add_argument("--no-scheduler", action="store_true", help="serve requests only")
+    run.add_argument(
+        "--work-processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run stored work in N child processes (`oneness work`) instead of this one, so "
+        "acknowledgements never wait behind it (default 0: this process runs it)",
+    )
+    work = sub.add_parser(
+        "work", help="run work stored by `oneness run` replicas (no HTTP, no scheduler)"
+    )
+    work.add_argument("--threads", type=int, default=4, help="jobs run at once")
+    work.add_argument("--nice", type=int, default=0, help=argparse.SUPPRESS)
+    work.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
     demo = sub.add_parser("demo", help="a whole team's weeks against the built-in local Slack")
     demo.add_argument("--out", help="folder for the transcript and charts (default: a temp folder)")
     db = sub.add_parser("db", help="database maintenance")
@@ -63,7 +76,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.port:
             settings = _with_port(settings, args.port)
         setup_logging(settings.log_level)
-        return _run(settings, workers=args.workers, scheduler=not args.no_scheduler)
+        if args.command == "work":
+            from bot.workers import run_worker
+
+            return run_worker(
+                settings, threads=args.threads, nice=args.nice, parent_pid=args.parent_pid
+            )
+        return _run(
+            settings,
+            workers=args.workers,
+            scheduler=not args.no_scheduler,
+            work_processes=max(0, args.work_processes),
+        )
     except ConfigError as error:
         print(f"oneness: {error}", file=sys.stderr)
         return 2
@@ -93,20 +117,18 @@ class _Stop(Exception):
     """Raised by the signal handler to leave the serving loop."""
 
 
-def _run(settings: Settings, *, workers: int, scheduler: bool) -> int:
-    from bot.app import build_deps, create_app
+def _run(settings: Settings, *, workers: int, scheduler: bool, work_processes: int) -> int:
+    from bot.app import build_deps, create_checked_app
     from bot.runtime import start_background
+    from bot.workers import start_work
 
     _db_upgrade(settings)
-    deps = build_deps(settings, workers=max(2, workers))
-    try:
-        app = create_app(deps)
-    except BoltError as error:
-        raise ConfigError(
-            f"SLACK_BOT_TOKEN was refused by Slack at {settings.api_url} ({error}); "
-            "copy a fresh bot token from OAuth & Permissions"
-        ) from None
+    deps = build_deps(
+        settings, workers=max(2, workers), work_mode="queue" if work_processes else "local"
+    )
+    app = create_checked_app(deps)
     background = start_background(deps, scheduler=scheduler, interval=settings.tick_seconds)
+    work = start_work(deps, processes=work_processes, slots=max(2, workers))
     # Everything imported so far lives as long as the process: keep it out of the collector's
     # full passes, which otherwise walk ~150,000 objects during a request (bench/summary.py).
     gc.freeze()
@@ -126,6 +148,7 @@ def _run(settings: Settings, *, workers: int, scheduler: bool) -> int:
         pass
     finally:
         background.stop()
+        work.stop()
         deps.executor.shutdown(wait=True, cancel_futures=False)
         deps.engine.dispose()
         log.info("stopped")

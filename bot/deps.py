@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.work import WorkQueue
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -38,8 +41,18 @@ class TrackingExecutor(ThreadPoolExecutor):
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no work is pending; False on timeout."""
+        return self.wait_below(1, timeout=timeout)
+
+    def wait_below(self, count: int, timeout: float) -> bool:
+        """Block until fewer than `count` tasks are pending; False on timeout."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+            return self._idle.wait_for(lambda: self._pending < count, timeout=timeout)
+
+    @property
+    def pending(self) -> int:
+        """Tasks submitted and not yet finished (queued or running)."""
+        with self._idle:
+            return self._pending
 
 
 class Coalescer:
@@ -75,7 +88,8 @@ class Coalescer:
 
 @dataclass(frozen=True)
 class Deps:
-    """Settings, database, Slack client, clock and the worker pool, built once per process."""
+    """Settings, database, Slack client, clock, the worker pool and the job queue, built once
+    per process."""
 
     settings: Settings
     engine: Engine
@@ -83,4 +97,5 @@ class Deps:
     client: WebClient
     clock: Clock
     executor: TrackingExecutor
+    work: WorkQueue
     homes: Coalescer = field(default_factory=Coalescer)

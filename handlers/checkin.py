@@ -83,9 +83,10 @@ def register(app: App, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=modal_for(deps, user, ctx))
 
     app.action(SCORE_ACTION)(ack_then(deps, ack_only, score_clicked))
-    app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal))
-    app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal))
-    app.action(ids.HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal))
+    # Opening a modal uses the click's trigger_id, which expires in 3 s: never queued.
+    app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal, durable=False))
+    app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal, durable=False))
+    app.action(ids.HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal, durable=False))
 
     def ack_checkin(ack: Ack, view: dict[str, Any]) -> None:
         answer = read_checkin(view.get("state", {}).get("values", {}))

@@ -15,6 +15,7 @@ from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 
 COMMAND = "/oneness"
+MODAL_COMMANDS = (grammar.SetupModal, grammar.OpenCheckIn)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -50,4 +51,14 @@ def register(app: App, deps: Deps) -> None:
         if reply is not None:
             respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
-    app.command(COMMAND)(ack_then(deps, ack_oneness, run_oneness))
+    app.command(COMMAND)(ack_then(deps, ack_oneness, run_oneness, durable=is_stored))
+
+
+def is_stored(body: dict[str, Any]) -> bool:
+    """Whether the command's work is stored as a job: not when it opens a modal, which must
+    use the command's trigger_id within 3 seconds."""
+    try:
+        command = grammar.parse(body.get("text", ""))
+    except UsageError:
+        return True
+    return not isinstance(command, MODAL_COMMANDS)

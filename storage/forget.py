@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CheckIn, CustomerRating, Delivery, Lead, Member, Offer, Rally, Team
+from storage.models import (
+    CheckIn,
+    CustomerRating,
+    Delivery,
+    Job,
+    Lead,
+    Member,
+    Offer,
+    Rally,
+    Team,
+)
 
 FORGOTTEN = ""
 
@@ -62,5 +72,7 @@ def forget(session: Session, user_id: str) -> dict[str, int]:
         delete(Member).where(Member.user_id == user_id)
     ).rowcount
     counts["lead_roles"] = session.execute(delete(Lead).where(Lead.user_id == user_id)).rowcount
+    # Work the person sent that has not run yet carries their words; it goes too.
+    counts["jobs"] = session.execute(delete(Job).where(Job.user_id == user_id)).rowcount
     session.execute(update(Team).where(Team.created_by == user_id).values(created_by=FORGOTTEN))
     return counts

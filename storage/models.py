@@ -284,3 +284,23 @@ class ProcessedRequest(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Job(Base):
+    """Work accepted from Slack and acknowledged, kept until it has run (bot.work).
+
+    Written in the acknowledging request, so an answer acknowledged to Slack survives a crash
+    of the process that was to store it; `claimed_until` is the lease of the process running it.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_jobs_claimable", "claimed_until", "id"),)
