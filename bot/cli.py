@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(settings.log_level)
             return _db_upgrade(settings)
         settings = load_settings(env)
-        if args.port:
+        if getattr(args, "port", None):
             settings = _with_port(settings, args.port)
         setup_logging(settings.log_level)
         if args.command == "work":

@@ -122,14 +122,19 @@ class Oneness:
 
 
 @contextmanager
-def running_oneness(url: str, *, clock: FakeClock | None = None) -> Iterator[Oneness]:
-    """Start a local Slack and the real app over HTTP on `url`."""
+def running_oneness(
+    url: str, *, clock: FakeClock | None = None, work_mode: str = "local"
+) -> Iterator[Oneness]:
+    """Start a local Slack and the real app over HTTP on `url`.
+
+    `work_mode="queue"` stores the work after each ack and runs none of it: the test claims it.
+    """
     slack = LocalSlack(users=PEOPLE, channels=[TEAM_CHANNEL, OTHER_CHANNEL]).start()
     clock = clock or FakeClock(START)
     settings = Settings(
         bot_token=slack.bot_token, signing_secret=SECRET, api_url=slack.api_url, database_url=url
     )
-    deps = build_deps(settings, clock=clock, workers=4)
+    deps = build_deps(settings, clock=clock, workers=4, work_mode=work_mode)
     app = create_app(deps)
     server = HttpServer(OnenessWSGI(app, deps.engine), host="127.0.0.1", port=0, threads=4)
     server.start_in_thread()

@@ -35,11 +35,11 @@ def free_port() -> int:
 class Replica:
     """One `oneness run` process whose output is read continuously (a full pipe would block)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, args: list[str] | None = None) -> None:
         full = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "INFO", **env}
         self.port = int(env.get("PORT", "0") or 0)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli", "run", *(args or [])],
             cwd=cwd,
             env=full,
             text=True,
@@ -95,9 +95,9 @@ class Replica:
 
 
 @contextmanager
-def replica(env: dict[str, str], cwd: Path) -> Iterator[Replica]:
-    """A running `oneness run`, killed afterwards if still alive."""
-    process = Replica(env, cwd)
+def replica(env: dict[str, str], cwd: Path, args: list[str] | None = None) -> Iterator[Replica]:
+    """A running `oneness run` (with `args`), killed afterwards if still alive."""
+    process = Replica(env, cwd, args)
     try:
         yield process
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -79,3 +81,53 @@ def test_second_process_on_the_same_sqlite_file_refuses_the_scheduler(tmp_path: 
                 assert "another oneness process is already running the scheduler" in (second.output)
                 assert "serves requests only" in second.output or "will not" in second.output
             assert "this process runs the scheduler" in first.output
+
+
+def children_of(pid: int) -> list[int]:
+    """The live child processes of `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_work_processes_run_the_work_and_are_replaced_when_they_die(tmp_path: Path) -> None:
+    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team")]) as slack:
+        port = free_port()
+        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", port)
+        with replica(env, tmp_path, ["--work-processes", "1"]) as bot:
+            bot.wait_healthy()
+            driver = SlackDriver(
+                slack, bot_url=f"http://127.0.0.1:{port}/slack/events", signing_secret=SECRET
+            )
+
+            def answered(text: str) -> None:
+                try:
+                    slack.wait_for(
+                        lambda: [e for e in slack.ephemerals("ULEAD") if text in e.all_text()],
+                        timeout=20,
+                    )
+                except TimeoutError:
+                    raise AssertionError(f"no {text!r}:\n{bot.output}") from None
+
+            workers = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)
+            driver.slash("ULEAD", "setup <#CTEAM|team> Rocket", channel="CTEAM")
+            answered("set up in")
+            os.kill(workers[0], signal.SIGKILL)
+            replaced = slack.wait_for(
+                lambda: [p for p in children_of(bot.proc.pid) if p not in workers], timeout=20
+            )
+            driver.slash("ULEAD", "add <@UANN>", channel="CTEAM")
+            answered("Added")
+            assert "work process" in bot.output and "starting another" in bot.output
+            assert bot.terminate() == 0
+            assert not children_of(bot.proc.pid) and not Path(f"/proc/{replaced[0]}").exists()
+            assert "Traceback" not in bot.output
