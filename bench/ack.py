@@ -378,6 +378,28 @@ def serve(kind: str, port: int, threads: int) -> int:
     return 0
 
 
+def children_of(pid: int) -> list[int]:
+    """Live child processes of `pid` (the work processes of `oneness run`), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def rss_of(pid: int) -> float:
+    """VmRSS of a process in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
 @dataclass
 class Server:
     """A server process under test."""
@@ -417,6 +439,7 @@ def start_server(
     workers: int,
     logs: Path,
     entry_script: str | None = None,
+    work_processes: int = 0,
 ) -> Server:
     """Start one server process and wait until it answers."""
     port = free_port()
@@ -433,6 +456,7 @@ def start_server(
     if name == "oneness":
         entry = ["-m", "bot.cli"] if entry_script is None else [entry_script]
         argv = [sys.executable, *entry, "run", "--workers", str(workers)]
+        argv += ["--work-processes", str(work_processes)]
     else:
         argv = [
             sys.executable,
@@ -612,6 +636,7 @@ class Bench:
     rss_mb: float = math.nan
     rss_drained_mb: float = math.nan
     hwm_mb: float = math.nan
+    work_rss_mb: list[float] = field(default_factory=list)
     failed_calls: int = 0
     logs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -707,7 +732,9 @@ def measure(
     planners = {name: Planner(args.members) for name in args.targets}
     try:
         for name in args.targets:
-            servers[name] = start_server(name, slack, url, args.workers, logs, args.oneness_entry)
+            servers[name] = start_server(
+                name, slack, url, args.workers, logs, args.oneness_entry, args.work_processes
+            )
         if "oneness" in servers:
             bench.rss_start_mb = servers["oneness"].rss_mb()
             bench.jobs_baseline = finished_jobs(slack.completed())
@@ -721,6 +748,7 @@ def measure(
         if "oneness" in servers:
             bench.rss_drained_mb = servers["oneness"].rss_mb()
             bench.hwm_mb = servers["oneness"].rss_mb("VmHWM")
+            bench.work_rss_mb = [rss_of(pid) for pid in children_of(servers["oneness"].process.pid)]
             bench.failed_calls = slack.completed()["failed_calls"]
         bench.load_end = os.getloadavg()[0]
     finally:
@@ -876,6 +904,9 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
         f"oneness_rss_mb: {bench.rss_mb:.1f}",
         f"oneness_rss_mb_after_drain: {bench.rss_drained_mb:.1f}",
         f"oneness_peak_rss_mb: {bench.hwm_mb:.1f}",
+        f"oneness_work_processes: {args.work_processes}",
+        "oneness_work_process_rss_mb: "
+        + (", ".join(f"{mb:.1f}" for mb in bench.work_rss_mb) or "-"),
         f"oneness_failed_slack_calls: {bench.failed_calls}",
         *log_lines(bench),
         f"targets: {verdict(bench, levels)}",
@@ -890,6 +921,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument("--workers", type=int, default=8, help="waitress threads, every server")
     parser.add_argument("--members", type=int, default=50, help="team members sending requests")
+    parser.add_argument(
+        "--work-processes",
+        type=int,
+        default=1,
+        help="`oneness run --work-processes`: processes running the work after the acks "
+        "(0: the serving process runs it)",
+    )
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--rss-after",
