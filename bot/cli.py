@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import FrameType
 
 from sqlalchemy.exc import OperationalError
@@ -36,6 +37,17 @@ def _parser() -> argparse.ArgumentParser:
         help="run stored work in N child processes (`oneness work`) instead of this one, so "
         "acknowledgements never wait behind it (default 0: this process runs it)",
     )
+    run.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="HTTP mode: N processes serve requests on the port, each with --workers threads "
+        "(default 1)",
+    )
+    run.add_argument("--shared-port", action="store_true", help=argparse.SUPPRESS)
+    run.add_argument("--store-only", action="store_true", help=argparse.SUPPRESS)
+    run.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
     work = sub.add_parser(
         "work", help="run work stored by `oneness run` replicas (no HTTP, no scheduler)"
     )
@@ -82,11 +94,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_worker(
                 settings, threads=args.threads, nice=args.nice, parent_pid=args.parent_pid
             )
+        if args.processes > 1 and settings.socket_mode:
+            raise ConfigError("--processes is for HTTP mode; unset SLACK_APP_TOKEN to use it")
         return _run(
             settings,
-            workers=args.workers,
-            scheduler=not args.no_scheduler,
-            work_processes=max(0, args.work_processes),
+            Layout(
+                workers=max(2, args.workers),
+                scheduler=not args.no_scheduler,
+                work_processes=max(0, args.work_processes),
+                processes=max(1, args.processes),
+                shared_port=args.shared_port,
+                store_only=args.store_only,
+                parent_pid=args.parent_pid,
+            ),
         )
     except ConfigError as error:
         print(f"oneness: {error}", file=sys.stderr)
@@ -117,18 +137,37 @@ class _Stop(Exception):
     """Raised by the signal handler to leave the serving loop."""
 
 
-def _run(settings: Settings, *, workers: int, scheduler: bool, work_processes: int) -> int:
+@dataclass(frozen=True)
+class Layout:
+    """How `oneness run` spreads itself over threads and processes."""
+
+    workers: int
+    scheduler: bool = True
+    work_processes: int = 0
+    processes: int = 1
+    shared_port: bool = False
+    store_only: bool = False  # a serving child whose work runs in work processes
+    parent_pid: int = 0  # a child of `oneness run --processes`
+
+    @property
+    def queued(self) -> bool:
+        """Work is stored for work processes rather than run here."""
+        return self.work_processes > 0 or self.store_only
+
+
+def _run(settings: Settings, layout: Layout) -> int:
     from bot.app import build_deps, create_checked_app
     from bot.runtime import start_background
-    from bot.workers import start_work
+    from bot.workers import start_work, stop_when_orphaned
 
-    _db_upgrade(settings)
+    if not layout.parent_pid:
+        _db_upgrade(settings)
     deps = build_deps(
-        settings, workers=max(2, workers), work_mode="queue" if work_processes else "local"
+        settings, workers=layout.workers, work_mode="queue" if layout.queued else "local"
     )
     app = create_checked_app(deps)
-    background = start_background(deps, scheduler=scheduler, interval=settings.tick_seconds)
-    work = start_work(deps, processes=work_processes, slots=max(2, workers))
+    background = start_background(deps, scheduler=layout.scheduler, interval=settings.tick_seconds)
+    work = start_work(deps, processes=layout.work_processes, slots=layout.workers)
     # Everything imported so far lives as long as the process: keep it out of the collector's
     # full passes, which otherwise walk ~150,000 objects during a request (bench/summary.py).
     gc.freeze()
@@ -139,11 +178,13 @@ def _run(settings: Settings, *, workers: int, scheduler: bool, work_processes: i
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if layout.parent_pid:
+        stop_when_orphaned(layout.parent_pid)
     try:
         if settings.socket_mode:
             _serve_socket_mode(app, settings)
         else:
-            _serve_http(app, deps, settings, workers)
+            _serve_http(app, deps, settings, layout)
     except _Stop:
         pass
     finally:
@@ -155,18 +196,26 @@ def _run(settings: Settings, *, workers: int, scheduler: bool, work_processes: i
     return 0
 
 
-def _serve_http(app: object, deps: object, settings: Settings, workers: int) -> None:
+def _serve_http(app: object, deps: object, settings: Settings, layout: Layout) -> None:
     from bot.server import HttpServer, OnenessWSGI
+    from bot.workers import Children, serving_argv
 
     server = HttpServer(
         OnenessWSGI(app, deps.engine),  # type: ignore[arg-type, attr-defined]
         port=settings.port,
-        threads=workers,
+        threads=layout.workers,
+        shared_port=layout.shared_port or layout.processes > 1,
     )
+    others: Children | None = None
+    if layout.processes > 1:
+        argv = serving_argv(port=server.port, threads=layout.workers, store_only=layout.queued)
+        others = Children("serving", argv, layout.processes - 1).start()
     log.info("listening on http://0.0.0.0:%d/slack/events", server.port)
     try:
         server.serve_forever()
     finally:
+        if others is not None:
+            others.stop()
         server.close()
 
 

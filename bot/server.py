@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -62,18 +63,44 @@ def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
     return [body]
 
 
+LISTEN_BACKLOG = 1024
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket that other processes may bind to the same port as well."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(LISTEN_BACKLOG)
+    return sock
+
+
 class HttpServer:
     """A waitress server that can run in the foreground or in a thread, and stop cleanly."""
 
     def __init__(
-        self, wsgi: OnenessWSGI, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+        self,
+        wsgi: OnenessWSGI | Any,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = 8,
+        shared_port: bool = False,
+        ident: str = "oneness",
     ) -> None:
+        # With shared_port, several processes listen on one port (SO_REUSEPORT) and the kernel
+        # spreads connections among them: `oneness run --processes N`.
+        where: dict[str, Any] = (
+            {"sockets": [reuse_port_socket(host, port)]}
+            if shared_port
+            else {"host": host, "port": port}
+        )
         self._server: BaseWSGIServer | MultiSocketServer = create_server(
             wsgi,
-            host=host,
-            port=port,
+            **where,
             threads=threads,
-            ident="oneness",
+            ident=ident,
             # Slack retries after 3 s; there is no point queueing requests much longer.
             channel_timeout=30,
             clear_untrusted_proxy_headers=True,

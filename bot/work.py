@@ -68,6 +68,7 @@ class WorkQueue:
         self._executor = executor
         self._now = now
         self._work: dict[str, Work] = {}
+        self._writer = store.GroupWriter(engine)
 
     def register(self, name: str, work: Work) -> None:
         """Make `work` runnable by `name` in every process that registers the same listeners."""
@@ -84,15 +85,15 @@ class WorkQueue:
         """Store the job (called while acknowledging), and in `local` mode start it now."""
         work = self._work[name]
         lease = LEASE if self.mode == "local" else None
+        row = store.job_values(
+            name,
+            json.dumps(body, separators=(",", ":")),
+            user_id=user_id,
+            now=self._now(),
+            lease=lease,
+        )
         try:
-            job_id = store.add(
-                self._engine,
-                name,
-                json.dumps(body, separators=(",", ":")),
-                user_id=user_id,
-                now=self._now(),
-                lease=lease,
-            )
+            job_id = self._writer.add(row)
         except SQLAlchemyError as error:
             log.warning("could not store %s work (%s); running it here", name, error)
             self._executor.submit(work, body)

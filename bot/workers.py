@@ -27,42 +27,37 @@ RESTART_AFTER_SECONDS = 5.0
 
 
 @dataclass
-class WorkProcesses:
-    """Child `oneness work` processes, restarted if they die, stopped with the parent."""
+class Children:
+    """Child processes of `oneness run` running `argv`, restarted if they die, stopped with it."""
 
+    label: str
+    argv: list[str]
     count: int
-    threads: int
-    children: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
+    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _stopping: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
-    def start(self) -> WorkProcesses:
-        self.children = [self._spawn() for _ in range(self.count)]
-        self._thread = threading.Thread(target=self._watch, name="oneness-workers", daemon=True)
-        self._thread.start()
-        log.info("started %d work processes", self.count)
+    def start(self) -> Children:
+        self.children = [subprocess.Popen(self.argv) for _ in range(self.count)]
+        threading.Thread(target=self._watch, name=f"oneness-{self.label}", daemon=True).start()
+        log.info("started %d %s processes", self.count, self.label)
         return self
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        argv = [sys.executable, "-m", "bot.cli", "work", "--threads", str(self.threads)]
-        argv += ["--nice", str(WORK_NICENESS), "--parent-pid", str(os.getpid())]
-        return subprocess.Popen(argv)
 
     def _watch(self) -> None:
         while not self._stopping.wait(RESTART_AFTER_SECONDS):
             for i, child in enumerate(self.children):
-                if child is not None and child.poll() is not None and not self._stopping.is_set():
+                if child.poll() is not None and not self._stopping.is_set():
                     log.warning(
-                        "work process %d exited with %s; starting another",
+                        "%s process %d exited with %s; starting another",
+                        self.label,
                         child.pid,
                         child.returncode,
                     )
-                    self.children[i] = self._spawn()
+                    self.children[i] = subprocess.Popen(self.argv)
 
     def stop(self) -> None:
-        """Ask every child to finish its jobs in hand and exit; kill what lingers."""
+        """Ask every child to finish what it has in hand and exit; kill what lingers."""
         self._stopping.set()
-        live = [c for c in self.children if c is not None and c.poll() is None]
+        live = [c for c in self.children if c.poll() is None]
         for child in live:
             child.terminate()
         deadline = time.monotonic() + 15
@@ -74,28 +69,55 @@ class WorkProcesses:
                 child.wait()
 
 
+def work_argv(threads: int) -> list[str]:
+    """`oneness work` as a child of this process."""
+    argv = [sys.executable, "-m", "bot.cli", "work", "--threads", str(threads)]
+    return [*argv, "--nice", str(WORK_NICENESS), "--parent-pid", str(os.getpid())]
+
+
+def serving_argv(*, port: int, threads: int, store_only: bool) -> list[str]:
+    """Another `oneness run` serving requests on this process's port, and nothing else."""
+    argv = [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--workers", str(threads)]
+    argv += ["--no-scheduler", "--shared-port", "--parent-pid", str(os.getpid())]
+    return [*argv, "--store-only"] if store_only else argv
+
+
 @dataclass
 class Work:
-    """What `oneness run` started to run stored work."""
+    """What `oneness run` started beside its own serving: a sweeper, child processes."""
 
     drainer: Drainer | None = None
-    processes: WorkProcesses | None = None
+    children: list[Children] = field(default_factory=list)
 
     def stop(self) -> None:
         if self.drainer is not None:
             self.drainer.stop()
-        if self.processes is not None:
-            self.processes.stop()
+        for group in self.children:
+            group.stop()
 
 
 def start_work(deps: Deps, *, processes: int, slots: int) -> Work:
     """`processes` > 0: children run the work. Otherwise this process runs what it stores at
-    once, and sweeps now and then for jobs that a crashed process left behind."""
+    once, and sweeps now and then for jobs that a crashed process left behind. A process that
+    only stores (`--store-only`) starts neither."""
     if processes > 0:
-        return Work(processes=WorkProcesses(processes, WORK_THREADS).start())
-    return Work(
-        drainer=Drainer(deps.work, deps.executor, slots=slots).start(interval=SWEEP_SECONDS)
-    )
+        return Work(children=[Children("work", work_argv(WORK_THREADS), processes).start()])
+    if deps.work.mode == "queue":
+        return Work()
+    drainer = Drainer(deps.work, deps.executor, slots=slots)
+    return Work(drainer=drainer.start(interval=SWEEP_SECONDS))
+
+
+def stop_when_orphaned(parent_pid: int) -> None:
+    """SIGTERM this process once the process that started it is gone (checked every second)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        log.warning("the process that started this one is gone; stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="oneness-orphan-watch", daemon=True).start()
 
 
 class _Stop(Exception):
@@ -120,10 +142,10 @@ def run_worker(settings: Settings, *, threads: int, nice: int = 0, parent_pid: i
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if parent_pid:
+        stop_when_orphaned(parent_pid)
     try:
-        while not parent_pid or os.getppid() == parent_pid:
-            time.sleep(1.0)
-        log.warning("the process that started this one is gone; stopping")
+        threading.Event().wait()
     except _Stop:
         pass
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import urllib.request
 from pathlib import Path
 
 from bot.localslack import Channel, LocalSlack, RateLimit, SlackDriver, User
@@ -131,3 +132,41 @@ def test_work_processes_run_the_work_and_are_replaced_when_they_die(tmp_path: Pa
             assert bot.terminate() == 0
             assert not children_of(bot.proc.pid) and not Path(f"/proc/{replaced[0]}").exists()
             assert "Traceback" not in bot.output
+
+
+def test_serving_processes_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team")]) as slack:
+        port = free_port()
+        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", port)
+        with replica(env, tmp_path, ["--processes", "2"]) as bot:
+            bot.wait_healthy()
+            child = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)[0]
+            driver = SlackDriver(
+                slack, bot_url=f"http://127.0.0.1:{port}/slack/events", signing_secret=SECRET
+            )
+            slack.wait_for(lambda: driver.slash("ULEAD", "help").status == 200, timeout=20)
+            # With the first process frozen, the kernel still hands some new connections to
+            # the other one, which answers them.
+            os.kill(bot.proc.pid, signal.SIGSTOP)
+            try:
+                answered = 0
+                for _ in range(12):
+                    try:
+                        url = f"http://127.0.0.1:{port}/healthz"
+                        with urllib.request.urlopen(url, timeout=1) as r:
+                            answered += r.status == 200
+                    except OSError:
+                        pass
+            finally:
+                os.kill(bot.proc.pid, signal.SIGCONT)
+            assert answered >= 1
+            assert bot.terminate() == 0
+            assert not Path(f"/proc/{child}").exists() or "Z" in stat_of(child)
+            assert "Traceback" not in bot.output
+
+
+def stat_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
