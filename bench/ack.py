@@ -359,22 +359,37 @@ def _floor_wsgi() -> Any:
     return SlackRequestHandler(app, path=EVENTS_PATH)
 
 
-def serve(kind: str, port: int, threads: int) -> int:
-    """`--serve-null` / `--serve-floor`: waitress as `oneness run` configures it, until killed."""
-    from waitress import create_server
+def serve(kind: str, port: int, threads: int, processes: int, shared: bool) -> int:
+    """`--serve-null` / `--serve-floor`: waitress as `oneness run` serves, until SIGTERM.
+
+    With `processes` > 1 this process and `processes - 1` copies of it share the port, as
+    `oneness run --processes` does.
+    """
+    from bot.server import HttpServer
+    from bot.workers import Children
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     wsgi = _null_wsgi if kind == "null" else _floor_wsgi()
-    server: Any = create_server(
-        wsgi,
-        host="127.0.0.1",
-        port=port,
-        threads=threads,
-        ident=kind,
-        channel_timeout=30,
-        clear_untrusted_proxy_headers=True,
+    server = HttpServer(
+        wsgi, host="127.0.0.1", port=port, threads=threads, shared_port=shared, ident=kind
     )
-    server.run()
+    others = None
+    if processes > 1:
+        argv = [sys.executable, str(Path(__file__).resolve()), f"--serve-{kind}", "--shared"]
+        argv += ["--port", str(port), "--workers", str(threads), "--processes", "1"]
+        others = Children(kind, argv, processes - 1).start()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if others is not None:
+            others.stop()
     return 0
 
 
@@ -417,9 +432,16 @@ class Server:
         return math.nan
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time of the process so far, all threads."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User and system CPU time so far of the process and its children (serving and work
+        processes), all threads."""
+        total = 0.0
+        for pid in [self.process.pid, *children_of(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
@@ -440,6 +462,7 @@ def start_server(
     logs: Path,
     entry_script: str | None = None,
     work_processes: int = 0,
+    processes: int = 1,
 ) -> Server:
     """Start one server process and wait until it answers."""
     port = free_port()
@@ -456,7 +479,7 @@ def start_server(
     if name == "oneness":
         entry = ["-m", "bot.cli"] if entry_script is None else [entry_script]
         argv = [sys.executable, *entry, "run", "--workers", str(workers)]
-        argv += ["--work-processes", str(work_processes)]
+        argv += ["--work-processes", str(work_processes), "--processes", str(processes)]
     else:
         argv = [
             sys.executable,
@@ -466,7 +489,11 @@ def start_server(
             str(port),
             "--workers",
             str(workers),
+            "--processes",
+            str(processes),
         ]
+        if processes > 1:
+            argv.append("--shared")
     log_path = logs / f"{name}.log"
     with log_path.open("wb") as out:
         # cwd is the scratch folder: a developer's .env in the repository must not apply.
@@ -733,7 +760,14 @@ def measure(
     try:
         for name in args.targets:
             servers[name] = start_server(
-                name, slack, url, args.workers, logs, args.oneness_entry, args.work_processes
+                name,
+                slack,
+                url,
+                args.workers,
+                logs,
+                args.oneness_entry,
+                args.work_processes,
+                args.processes,
             )
         if "oneness" in servers:
             bench.rss_start_mb = servers["oneness"].rss_mb()
@@ -860,6 +894,7 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
     """A table, then `name: value` lines."""
     out = [
         f"db: {args.db}",
+        f"processes: {args.processes}",
         f"workers: {args.workers}",
         f"members: {args.members}",
         f"requests_per_level: {args.requests}",
@@ -919,7 +954,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=3500, help="timed requests per level")
     parser.add_argument("--clients", default="1,10,50", help="concurrency levels, comma-separated")
-    parser.add_argument("--workers", type=int, default=8, help="waitress threads, every server")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="waitress threads per process, every server"
+    )
     parser.add_argument("--members", type=int, default=50, help="team members sending requests")
     parser.add_argument(
         "--work-processes",
@@ -948,12 +985,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SCRIPT",
         help="run SCRIPT instead of `-m bot.cli` (a prototype); it gets `run --workers W`",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="processes serving HTTP on one port, every server (`oneness run --processes`)",
+    )
+    parser.add_argument("--shared", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-null", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_null or args.serve_floor:
-        return serve("null" if args.serve_null else "floor", args.port, args.workers)
+        kind = "null" if args.serve_null else "floor"
+        return serve(kind, args.port, args.workers, args.processes, args.shared)
     try:
         levels = [int(c) for c in args.clients.split(",") if c.strip()]
     except ValueError:
