@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.client
 import itertools
 import json
@@ -253,6 +254,11 @@ class SlackProcess:
         result: list[tuple[bytes, str, dict[str, str]]] = self._ask("prepare", plan)
         return result
 
+    def cpu_seconds(self) -> float:
+        """The child's CPU time so far."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def completed(self) -> dict[str, int]:
         """The child's counts of finished post-ack work."""
         result: dict[str, int] = self._ask("completed")
@@ -407,6 +413,15 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def role_of(pid: int) -> str:
+    """ "work" for an `oneness work` process, else "serving"."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "serving"
+    return "work" if b"work" in argv else "serving"
+
+
 def rss_of(pid: int) -> float:
     """VmRSS of a process in MB, from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -434,14 +449,19 @@ class Server:
     def cpu_seconds(self) -> float:
         """User and system CPU time so far of the process and its children (serving and work
         processes), all threads."""
-        total = 0.0
+        return sum(self.cpu_by_role().values())
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds so far of the serving processes and of the work processes."""
+        roles = {"serving": 0.0, "work": 0.0}
         for pid in [self.process.pid, *children_of(self.process.pid)]:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            roles[role_of(pid)] += seconds
+        return roles
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
@@ -568,11 +588,23 @@ class Run:
     seconds: float
     client_cpu: float
     server_cpu_seconds: float = math.nan
+    slack_cpu_seconds: float = math.nan
+    work_cpu_seconds: float = math.nan
 
     @property
     def server_cpu(self) -> float:
         """The server's CPU time over the wall time (1.0 = one core busy throughout)."""
         return self.server_cpu_seconds / self.seconds if self.seconds else math.nan
+
+    @property
+    def work_cpu(self) -> float:
+        """The work processes' CPU over wall time."""
+        return self.work_cpu_seconds / self.seconds if self.seconds else math.nan
+
+    @property
+    def slack_cpu(self) -> float:
+        """The local Slack's CPU over wall time (answering the work's calls meanwhile)."""
+        return self.slack_cpu_seconds / self.seconds if self.seconds else math.nan
 
     @property
     def requests(self) -> int:
@@ -710,10 +742,14 @@ def timed_level(
     plan = planner.plan(warm + args.requests)
     raws = [raw_request(server.port, *p) for p in slack.prepare(plan)]
     drive(server.name, server.port, raws[:warm], clients)
-    with profiled(server, args.profile, f"{server.name}-c{clients}"):
-        cpu = server.cpu_seconds()
+    paused = work_paused(server) if args.pause_work else contextlib.nullcontext()
+    with paused, profiled(server, args.profile, f"{server.name}-c{clients}"):
+        cpu, slack_cpu = server.cpu_by_role(), slack.cpu_seconds()
         run = drive(server.name, server.port, raws[warm:], clients)
-        run.server_cpu_seconds = server.cpu_seconds() - cpu
+        after = server.cpu_by_role()
+        run.server_cpu_seconds = after["serving"] - cpu["serving"]
+        run.work_cpu_seconds = after["work"] - cpu["work"]
+        run.slack_cpu_seconds = slack.cpu_seconds() - slack_cpu
     return run, len(plan)
 
 
@@ -814,6 +850,19 @@ def log_lines(bench: Bench) -> list[str]:
 
 
 @contextmanager
+def work_paused(server: Server) -> Iterator[None]:
+    """SIGSTOP the server's work processes meanwhile, as if they ran on other machines."""
+    work = [pid for pid in children_of(server.process.pid) if role_of(pid) == "work"]
+    for pid in work:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in work:
+            os.kill(pid, signal.SIGCONT)
+
+
+@contextmanager
 def profiled(server: Server, folder: str | None, label: str) -> Iterator[None]:
     """With --profile DIR: py-spy samples the server (GIL holders, by thread) meanwhile."""
     if not folder:
@@ -904,7 +953,7 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
         "",
         f"{'target':<8} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50_ms':>7} "
         f"{'p95_ms':>7} {'p99_ms':>7} {'max_ms':>7} {'non200':>6} {'client_cpu':>10} "
-        f"{'server_cpu':>10}",
+        f"{'slack_cpu':>9} {'server_cpu':>10} {'work_cpu':>8}",
     ]
     for clients in levels:
         for target in args.targets:
@@ -915,7 +964,8 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
                 f"{run.target:<8} {run.clients:>7} {run.requests:>8} {run.rps:>8.0f} "
                 f"{run.percentile_ms(50):>7.2f} {run.percentile_ms(95):>7.2f} "
                 f"{run.percentile_ms(99):>7.2f} {run.percentile_ms(100):>7.2f} "
-                f"{run.errors:>6} {run.client_cpu:>10.0%} {run.server_cpu:>10.0%}"
+                f"{run.errors:>6} {run.client_cpu:>10.0%} {run.slack_cpu:>9.0%} "
+                f"{run.server_cpu:>10.0%} {run.work_cpu:>8.0%}"
             )
     out.append("")
     for run in bench.runs:
@@ -955,7 +1005,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=3500, help="timed requests per level")
     parser.add_argument("--clients", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument(
-        "--workers", type=int, default=4, help="waitress threads per process, every server"
+        "--workers", type=int, default=8, help="waitress threads per process, every server"
     )
     parser.add_argument("--members", type=int, default=50, help="team members sending requests")
     parser.add_argument(
@@ -990,6 +1040,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=2,
         help="processes serving HTTP on one port, every server (`oneness run --processes`)",
+    )
+    parser.add_argument(
+        "--pause-work",
+        action="store_true",
+        help="stop Oneness's work processes during each timed level (as if they ran on other "
+        "machines); they catch up afterwards",
     )
     parser.add_argument("--shared", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-null", action="store_true", help=argparse.SUPPRESS)

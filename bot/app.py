@@ -27,9 +27,10 @@ def build_deps(
     clock: Clock | None = None,
     workers: int = 8,
     work_mode: str = "local",
+    durable_commits: bool = True,
 ) -> Deps:
     """Build the process's dependencies once."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, durable_commits=durable_commits)
     executor = TrackingExecutor(max_workers=workers)
     return Deps(
         settings=settings,

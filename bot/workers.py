@@ -131,7 +131,7 @@ def run_worker(settings: Settings, *, threads: int, nice: int = 0, parent_pid: i
     if nice:
         os.nice(nice)
     threads = max(1, threads)
-    deps = build_deps(settings, workers=threads, work_mode="queue")
+    deps = build_deps(settings, workers=threads, work_mode="queue", durable_commits=False)
     create_checked_app(deps)  # registers every listener's work under its name
     gc.freeze()
     drainer = Drainer(deps.work, deps.executor, slots=threads).start(interval=POLL_SECONDS)

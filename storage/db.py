@@ -14,8 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine configured for the URL's database (SQLite pragmas, PostgreSQL pooling)."""
+def make_engine(url: str, *, durable_commits: bool = True) -> Engine:
+    """An engine configured for the URL's database (SQLite pragmas, PostgreSQL pooling).
+
+    `durable_commits=False` (PostgreSQL only) returns from COMMIT before the WAL reaches disk.
+    Only `oneness work` asks for it: everything it writes is redone from a job row that was
+    committed durably, and a crash of PostgreSQL loses only the newest WAL, so a lost write
+    always leaves its job behind to run again (storage/jobs.py).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -29,7 +35,16 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if not durable_commits:
+
+        @event.listens_for(engine, "connect")
+        def _async_commit(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute("SET synchronous_commit = off")
+            dbapi_conn.commit()
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
