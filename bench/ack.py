@@ -326,8 +326,7 @@ def seed(url: str, slack: SlackProcess, members: int) -> int:
             raise RuntimeError(f"added {len(added.done)} of {members} members")
         report = tick(deps, force=True)
     finally:
-        deps.executor.shutdown(wait=True)
-        deps.engine.dispose()
+        deps.close()
     return report.prompts
 
 
@@ -355,6 +354,7 @@ def _floor_wsgi() -> Any:
     token = os.environ.pop("SLACK_BOT_TOKEN")
     client = WebClient(token=token, base_url=os.environ["SLACK_API_URL"])
     app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+    os.environ["SLACK_BOT_TOKEN"] = token  # for the copies of this server it starts
 
     def only_ack(ack: Ack) -> None:
         ack()
@@ -695,7 +695,7 @@ class Bench:
     rss_mb: float = math.nan
     rss_drained_mb: float = math.nan
     hwm_mb: float = math.nan
-    work_rss_mb: list[float] = field(default_factory=list)
+    child_rss_mb: list[tuple[str, float]] = field(default_factory=list)
     failed_calls: int = 0
     logs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -818,7 +818,9 @@ def measure(
         if "oneness" in servers:
             bench.rss_drained_mb = servers["oneness"].rss_mb()
             bench.hwm_mb = servers["oneness"].rss_mb("VmHWM")
-            bench.work_rss_mb = [rss_of(pid) for pid in children_of(servers["oneness"].process.pid)]
+            bench.child_rss_mb = [
+                (role_of(pid), rss_of(pid)) for pid in children_of(servers["oneness"].process.pid)
+            ]
             bench.failed_calls = slack.completed()["failed_calls"]
         bench.load_end = os.getloadavg()[0]
     finally:
@@ -990,8 +992,8 @@ def report_lines(bench: Bench, args: argparse.Namespace, levels: list[int]) -> l
         f"oneness_rss_mb_after_drain: {bench.rss_drained_mb:.1f}",
         f"oneness_peak_rss_mb: {bench.hwm_mb:.1f}",
         f"oneness_work_processes: {args.work_processes}",
-        "oneness_work_process_rss_mb: "
-        + (", ".join(f"{mb:.1f}" for mb in bench.work_rss_mb) or "-"),
+        "oneness_child_process_rss_mb: "
+        + (", ".join(f"{role} {mb:.1f}" for role, mb in bench.child_rss_mb) or "-"),
         f"oneness_failed_slack_calls: {bench.failed_calls}",
         *log_lines(bench),
         f"targets: {verdict(bench, levels)}",

@@ -179,8 +179,7 @@ def run(members: int, rate: float, url: str, variant: str = "bot") -> Figures:
         counts = prompt_counts(slack, members)
         posts = slack.calls_to("chat.postMessage")
     finally:
-        deps.executor.shutdown(wait=True)
-        deps.engine.dispose()
+        deps.close()
         slack.stop()
     return Figures(
         members=members,

@@ -190,8 +190,7 @@ def _run(settings: Settings, layout: Layout) -> int:
     finally:
         background.stop()
         work.stop()
-        deps.executor.shutdown(wait=True, cancel_futures=False)
-        deps.engine.dispose()
+        deps.close()
         log.info("stopped")
     return 0
 

@@ -700,8 +700,7 @@ def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
         deps.executor.wait_idle(WAIT)
         if server is not None:
             server.close()
-        deps.executor.shutdown(wait=True)
-        deps.engine.dispose()
+        deps.close()
         slack.stop()
 
 

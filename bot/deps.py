@@ -99,3 +99,9 @@ class Deps:
     executor: TrackingExecutor
     work: WorkQueue
     homes: Coalescer = field(default_factory=Coalescer)
+
+    def close(self) -> None:
+        """Finish the work in hand, then release the database (at shutdown)."""
+        self.executor.shutdown(wait=True, cancel_futures=False)
+        self.work.close()
+        self.engine.dispose()

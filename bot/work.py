@@ -101,6 +101,10 @@ class WorkQueue:
         if lease is not None:
             self._executor.submit(self._run, job_id, name, body)
 
+    def close(self) -> None:
+        """Release the connection jobs are stored on."""
+        self._writer.close()
+
     def run_claimed(self, limit: int) -> int:
         """Claim up to `limit` jobs and start them on the pool; how many were started."""
         claimed = store.claim(self._engine, now=self._now(), lease=LEASE, limit=limit)

@@ -1,4 +1,5 @@
-"""Where stored work runs: this process's pool, or `oneness work` processes beside it."""
+"""The processes beside `oneness run`: `oneness work` processes that run stored work, extra
+serving processes (`--processes`), and the sweeper for work a crashed process left behind."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Children:
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> Children:
+        """Start the children and a thread that replaces any that exits."""
         self.children = [subprocess.Popen(self.argv) for _ in range(self.count)]
         threading.Thread(target=self._watch, name=f"oneness-{self.label}", daemon=True).start()
         log.info("started %d %s processes", self.count, self.label)
@@ -90,6 +92,7 @@ class Work:
     children: list[Children] = field(default_factory=list)
 
     def stop(self) -> None:
+        """Stop the sweeper and the child processes."""
         if self.drainer is not None:
             self.drainer.stop()
         for group in self.children:
@@ -150,7 +153,6 @@ def run_worker(settings: Settings, *, threads: int, nice: int = 0, parent_pid: i
         pass
     finally:
         drainer.stop()
-        deps.executor.shutdown(wait=True, cancel_futures=False)
-        deps.engine.dispose()
+        deps.close()
         log.info("stopped")
     return 0

@@ -10,5 +10,6 @@ from handlers import checkin, commands, home, privacy, rally, setup
 
 def register_listeners(app: App, deps: Deps) -> None:
     """Register every feature's listeners."""
-    for feature in (commands, setup, checkin, home, rally, privacy):
+    # Check-ins first: Bolt tries listeners in registration order, and answers are the bulk.
+    for feature in (checkin, commands, setup, home, rally, privacy):
         feature.register(app, deps)

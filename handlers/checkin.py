@@ -82,12 +82,6 @@ def register(app: App, deps: Deps) -> None:
         ctx = pulse_context(deps, user, channel_id=None, team=None)
         client.views_open(trigger_id=body["trigger_id"], view=modal_for(deps, user, ctx))
 
-    app.action(SCORE_ACTION)(ack_then(deps, ack_only, score_clicked))
-    # Opening a modal uses the click's trigger_id, which expires in 3 s: never queued.
-    app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal, durable=False))
-    app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal, durable=False))
-    app.action(ids.HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal, durable=False))
-
     def ack_checkin(ack: Ack, view: dict[str, Any]) -> None:
         answer = read_checkin(view.get("state", {}).get("values", {}))
         if isinstance(answer, dict):
@@ -115,8 +109,6 @@ def register(app: App, deps: Deps) -> None:
         after_checkin(deps, stored.checkins)
         publish_home(deps, user)
 
-    app.view(ids.CHECKIN_VIEW)(ack_then(deps, ack_checkin, save_checkin))
-
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
@@ -132,4 +124,12 @@ def register(app: App, deps: Deps) -> None:
             after_checkin(deps, stored.checkins)
             publish_home(deps, user)
 
+    # Bolt tries listeners in the order they were registered, building each one's arguments to
+    # match it: the busiest (DM answers, score clicks) go first (bench/ack.py).
     app.event("message")(ack_then(deps, ack_only, dm_received))
+    app.action(SCORE_ACTION)(ack_then(deps, ack_only, score_clicked))
+    # Opening a modal uses the click's trigger_id, which expires in 3 s: never queued.
+    app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal, durable=False))
+    app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal, durable=False))
+    app.action(ids.HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal, durable=False))
+    app.view(ids.CHECKIN_VIEW)(ack_then(deps, ack_checkin, save_checkin))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from storage.models import Job
 
@@ -92,6 +92,8 @@ class GroupWriter:
         self._ready = threading.Condition()
         self._queued: list[_Pending] = []
         self._writing = False
+        # Only the writer of the moment uses it: no pool checkout (and ping) per group.
+        self._conn: Connection | None = None
 
     def add(self, values: dict[str, Any]) -> int:
         """Store the job; its id once committed. Raises what the database raised."""
@@ -105,7 +107,7 @@ class GroupWriter:
             self._writing = True
             group, self._queued = self._queued, []
         try:
-            ids = add_many(self._engine, [p.values for p in group])
+            ids = self._insert([p.values for p in group])
             for pending, job_id in zip(group, ids, strict=True):
                 pending.id = job_id
         except BaseException as error:
@@ -117,6 +119,27 @@ class GroupWriter:
             self._writing = False
             self._ready.notify_all()
         return self._result(mine)
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        try:
+            with self._conn.begin():
+                return [int(i) for i in self._conn.execute(_INSERT, rows).scalars()]
+        except BaseException:
+            # The connection may be what failed (a restarted server); the next group opens
+            # a new one from the pool, which pings it first.
+            self._conn.invalidate()
+            self._conn.close()
+            self._conn = None
+            raise
+
+    def close(self) -> None:
+        """Return the writer's connection (at shutdown)."""
+        with self._ready:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     @staticmethod
     def _result(pending: _Pending) -> int:

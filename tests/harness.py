@@ -146,6 +146,5 @@ def running_oneness(
     finally:
         deps.executor.wait_idle(10)
         server.close()
-        deps.executor.shutdown(wait=True)
-        deps.engine.dispose()
+        deps.close()
         slack.stop()
