@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
-from storage.db import database_answers
+from bot.work import wall_clock
+from storage.jobs import backlog
 
 log = logging.getLogger("oneness.server")
 
@@ -34,13 +38,7 @@ class OnenessWSGI:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            healthy = database_answers(self._engine)
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unavailable"}'
-            start_response(
-                status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-            )
-            return [body]
+            return _plain(start_response, *self._health())
         if path == EVENTS_PATH and method == "POST":
             try:
                 return self._slack(environ, start_response)
@@ -54,6 +52,16 @@ class OnenessWSGI:
                     b'{"ok": false, "error": "malformed request"}',
                 )
         return _plain(start_response, "404 Not Found", b"Not Found")
+
+
+    def _health(self) -> tuple[str, bytes]:
+        """200 with the job backlog when the database answers, else 503."""
+        try:
+            jobs = backlog(self._engine, now=wall_clock())
+        except SQLAlchemyError:
+            return "503 Service Unavailable", b'{"ok": false, "error": "database unavailable"}'
+        body = {"ok": True, "jobs": asdict(jobs)}
+        return "200 OK", json.dumps(body).encode()
 
 
 def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,16 +57,6 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on error."""
     with factory() as session, session.begin():
         yield session
-
-
-def database_answers(engine: Engine) -> bool:
-    """True when a trivial query succeeds (the health check)."""
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
 
 
 def alembic_config(url: str) -> Config:

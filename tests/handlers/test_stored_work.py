@@ -4,6 +4,7 @@ never queued behind it."""
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -30,6 +31,15 @@ def waiting(o: Oneness) -> list[tuple[str, str | None]]:
         return [(j.name, j.user_id) for j in session.scalars(select(Job).order_by(Job.id))]
 
 
+def health(o: Oneness) -> dict[str, object]:
+    """GET /healthz over HTTP."""
+    url = f"http://127.0.0.1:{o.server.port}/healthz"
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        assert reply.status == 200
+        answer: dict[str, object] = json.loads(reply.read())
+        return answer
+
+
 def run_waiting(o: Oneness) -> int:
     """What a work process does: claim and run every waiting job; how many ran."""
     ran = 0
@@ -53,11 +63,13 @@ def test_an_answer_waits_as_a_job_until_a_worker_runs_it(queued: Oneness) -> Non
     o.settle()
     assert checkins(o) == [] and not any("Recorded" in t for t in bot_texts(o, "UANN"))
     assert waiting(o) == [("dm_received", "UANN")]
+    assert health(o) == {"ok": True, "jobs": {"waiting": 1, "running": 0, "dead": 0}}
 
     assert run_waiting(o) == 1
     assert [(c.user_id, c.score, c.note) for c in checkins(o)] == [("UANN", 7, "steady week")]
     assert any("Recorded 7/10" in t for t in bot_texts(o, "UANN"))
     assert waiting(o) == []
+    assert health(o)["jobs"] == {"waiting": 0, "running": 0, "dead": 0}
 
 
 def test_modals_open_at_once_while_other_work_waits(queued: Oneness) -> None:
