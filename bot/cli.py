@@ -133,8 +133,9 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
-class _Stop(Exception):
-    """Raised by the signal handler to leave the serving loop."""
+class _Stop(SystemExit):
+    """Raised by the signal handler to leave the serving loop. A SystemExit, because
+    waitress's loop swallows ordinary exceptions raised in its handlers and re-raises this."""
 
 
 @dataclass(frozen=True)

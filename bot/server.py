@@ -136,6 +136,8 @@ class HttpServer:
         """Stop accepting requests, finish the requests in hand, and release the port."""
         server: Any = self._server
         server.task_dispatcher.shutdown()
-        wasyncore.close_all(getattr(server, "_map", None) or server.map)
+        # One server keeps its socket map in `_map`, several in `map`; it may be empty.
+        socket_map = getattr(server, "_map", None)
+        wasyncore.close_all(server.map if socket_map is None else socket_map)
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -123,7 +123,7 @@ def stop_when_orphaned(parent_pid: int) -> None:
     threading.Thread(target=watch, name="oneness-orphan-watch", daemon=True).start()
 
 
-class _Stop(Exception):
+class _Stop(SystemExit):
     """Raised by the signal handler to leave the waiting loop."""
 
 

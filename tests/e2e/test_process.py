@@ -160,7 +160,7 @@ def test_serving_processes_share_the_port_and_stop_together(tmp_path: Path) -> N
             finally:
                 os.kill(bot.proc.pid, signal.SIGCONT)
             assert answered >= 1
-            assert bot.terminate() == 0
+            assert bot.terminate() == 0, bot.output[-9000:]
             assert not Path(f"/proc/{child}").exists() or "Z" in stat_of(child)
             assert "Traceback" not in bot.output
 
