@@ -1,18 +1,21 @@
 # ruff: noqa: E402 - the repository root goes on sys.path before the bot is imported
 """Ack benchmark: concurrent signed requests against `oneness run` in HTTP mode, beside a floor.
 
-    .venv/bin/python bench/ack.py [--requests N] [--clients 1,10,50] [--workers W]
-                                  [--members M] [--db sqlite|postgresql]
+    .venv/bin/python bench/ack.py [--requests N] [--clients 1,10,50] [--db sqlite|postgresql]
+                                  [--processes P] [--workers W] [--work-processes K]
+                                  [--members M] [--pause-work]
 
-Three servers run side by side, each in its own process behind waitress with `--workers`
-threads (what `oneness run --workers` sets; default 8, as there):
+Three servers run side by side, each as `--processes` processes (default 2) sharing one port,
+each process behind waitress with `--workers` threads (default 8): the layout of
+`oneness run --processes P --workers W`, given to all three alike.
 
 - null: a WSGI app that answers 200 and nothing else. It shows what this client and waitress
   manage on this machine, so that the client is seen not to be the bottleneck of the others;
 - floor: a minimal Bolt app with Bolt's defaults (process_before_response=False) whose
   listeners only call ack(), served through slack_bolt.adapter.wsgi.SlackRequestHandler;
 - oneness: the real `python -m bot.cli run` (HTTP mode, LOG_LEVEL=WARNING) on a migrated
-  database holding a team, its members and an open week whose prompts went out.
+  database holding a team, its members and an open week whose prompts went out, with
+  `--work-processes` (default 1) `oneness work` processes running the work after the acks.
 
 Level by level, each server gets a warm-up and then `--requests` timed requests while the others
 are idle; Oneness then finishes its work after the acks before the next server's turn. The
@@ -21,15 +24,17 @@ the acks) do not share the client's interpreter lock. The client is one asyncio 
 keep-alive connection per concurrent client; every request is built and signed before the
 clock starts. The mix cycles `/oneness status` (in the team channel), a DM check-in ("7", a
 message.im event with a unique event_id) and a click on a score button of the member's real
-prompt. Latency runs from writing a request to reading the whole acknowledgement; server_cpu
-is the server process's CPU time over the wall time (100% = one core, which is all that one
-CPython process can use for Python code). Oneness gets at least 10,000 requests in all (the
-last level is topped up), and its RSS is read from /proc after them.
+prompt. Latency runs from writing a request to reading the whole acknowledgement. CPU columns
+are CPU time over wall time (100% = one core): client_cpu this script, slack_cpu the local
+Slack, server_cpu the serving processes, work_cpu Oneness's work processes, all during the
+timed requests. Oneness gets at least 10,000 requests in all (the last level is topped up),
+and the RSS of each of its processes is read from /proc after them.
 
-`--profile DIR` samples each timed level with py-spy (`--gil`, raw format, one file per server
-and level; `pip install py-spy` into the venv). `--oneness-entry SCRIPT` runs a prototype
-instead of `-m bot.cli`. The figures are printed as a table and `name: value` lines; the script
-always exits 0.
+`--pause-work` stops the work processes (SIGSTOP) during each timed level, as if they ran on
+machines of their own, and lets them catch up afterwards. `--profile DIR` samples each timed
+level with py-spy (`--gil`, raw format, one file per server and level; `pip install py-spy`
+into the venv). `--oneness-entry SCRIPT` runs a prototype instead of `-m bot.cli`. The
+figures are printed as a table and `name: value` lines; the script always exits 0.
 """
 
 from __future__ import annotations

@@ -6,11 +6,20 @@ import os
 import signal
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.localslack import Channel, LocalSlack, RateLimit, SlackDriver, User
 from storage.db import upgrade
-from tests.e2e.processes import SECRET, free_port, replica, slack_env, team_due_now
+from tests.e2e.processes import (
+    SECRET,
+    Replica,
+    free_port,
+    replica,
+    slack_env,
+    team_due_now,
+)
 
 PEOPLE = [User(id="ULEAD", name="lee"), User(id="UANN", name="ann")]
 
@@ -84,6 +93,18 @@ def test_second_process_on_the_same_sqlite_file_refuses_the_scheduler(tmp_path: 
             assert "this process runs the scheduler" in first.output
 
 
+@contextmanager
+def serving(tmp_path: Path, args: list[str]) -> Iterator[tuple[LocalSlack, Replica, SlackDriver]]:
+    """`oneness run ARGS` on SQLite over HTTP, healthy, with a driver signing its requests."""
+    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team")]) as slack:
+        port = free_port()
+        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", port)
+        with replica(env, tmp_path, args) as bot:
+            bot.wait_healthy()
+            url = f"http://127.0.0.1:{port}/slack/events"
+            yield slack, bot, SlackDriver(slack, bot_url=url, signing_secret=SECRET)
+
+
 def children_of(pid: int) -> list[int]:
     """The live child processes of `pid` (from /proc)."""
     found = []
@@ -101,68 +122,55 @@ def children_of(pid: int) -> list[int]:
 
 
 def test_work_processes_run_the_work_and_are_replaced_when_they_die(tmp_path: Path) -> None:
-    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team")]) as slack:
-        port = free_port()
-        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", port)
-        with replica(env, tmp_path, ["--work-processes", "1"]) as bot:
-            bot.wait_healthy()
-            driver = SlackDriver(
-                slack, bot_url=f"http://127.0.0.1:{port}/slack/events", signing_secret=SECRET
-            )
+    with serving(tmp_path, ["--work-processes", "1"]) as (slack, bot, driver):
 
-            def answered(text: str) -> None:
-                try:
-                    slack.wait_for(
-                        lambda: [e for e in slack.ephemerals("ULEAD") if text in e.all_text()],
-                        timeout=20,
-                    )
-                except TimeoutError:
-                    raise AssertionError(f"no {text!r}:\n{bot.output}") from None
+        def answered(text: str) -> None:
+            try:
+                slack.wait_for(
+                    lambda: [e for e in slack.ephemerals("ULEAD") if text in e.all_text()],
+                    timeout=20,
+                )
+            except TimeoutError:
+                raise AssertionError(f"no {text!r}:\n{bot.output}") from None
 
-            workers = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)
-            driver.slash("ULEAD", "setup <#CTEAM|team> Rocket", channel="CTEAM")
-            answered("set up in")
-            os.kill(workers[0], signal.SIGKILL)
-            replaced = slack.wait_for(
-                lambda: [p for p in children_of(bot.proc.pid) if p not in workers], timeout=20
-            )
-            driver.slash("ULEAD", "add <@UANN>", channel="CTEAM")
-            answered("Added")
-            assert "work process" in bot.output and "starting another" in bot.output
-            assert bot.terminate() == 0
-            assert not children_of(bot.proc.pid) and not Path(f"/proc/{replaced[0]}").exists()
-            assert "Traceback" not in bot.output
+        workers = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)
+        driver.slash("ULEAD", "setup <#CTEAM|team> Rocket", channel="CTEAM")
+        answered("set up in")
+        os.kill(workers[0], signal.SIGKILL)
+        replaced = slack.wait_for(
+            lambda: [p for p in children_of(bot.proc.pid) if p not in workers], timeout=20
+        )
+        driver.slash("ULEAD", "add <@UANN>", channel="CTEAM")
+        answered("Added")
+        assert "work process" in bot.output and "starting another" in bot.output
+        assert bot.terminate() == 0
+        assert not children_of(bot.proc.pid) and not Path(f"/proc/{replaced[0]}").exists()
+        assert "Traceback" not in bot.output
 
 
 def test_serving_processes_share_the_port_and_stop_together(tmp_path: Path) -> None:
-    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team")]) as slack:
-        port = free_port()
-        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", port)
-        with replica(env, tmp_path, ["--processes", "2"]) as bot:
-            bot.wait_healthy()
-            child = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)[0]
-            driver = SlackDriver(
-                slack, bot_url=f"http://127.0.0.1:{port}/slack/events", signing_secret=SECRET
-            )
-            slack.wait_for(lambda: driver.slash("ULEAD", "help").status == 200, timeout=20)
-            # With the first process frozen, the kernel still hands some new connections to
-            # the other one, which answers them.
-            os.kill(bot.proc.pid, signal.SIGSTOP)
-            try:
-                answered = 0
-                for _ in range(12):
-                    try:
-                        url = f"http://127.0.0.1:{port}/healthz"
-                        with urllib.request.urlopen(url, timeout=1) as r:
-                            answered += r.status == 200
-                    except OSError:
-                        pass
-            finally:
-                os.kill(bot.proc.pid, signal.SIGCONT)
-            assert answered >= 1
-            assert bot.terminate() == 0, bot.output[-9000:]
-            assert not Path(f"/proc/{child}").exists() or "Z" in stat_of(child)
-            assert "Traceback" not in bot.output
+    with serving(tmp_path, ["--processes", "2"]) as (slack, bot, driver):
+        port = bot.port
+        child = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)[0]
+        slack.wait_for(lambda: driver.slash("ULEAD", "help").status == 200, timeout=20)
+        # With the first process frozen, the kernel still hands some new connections to
+        # the other one, which answers them.
+        os.kill(bot.proc.pid, signal.SIGSTOP)
+        try:
+            answered = 0
+            for _ in range(12):
+                try:
+                    url = f"http://127.0.0.1:{port}/healthz"
+                    with urllib.request.urlopen(url, timeout=1) as r:
+                        answered += r.status == 200
+                except OSError:
+                    pass
+        finally:
+            os.kill(bot.proc.pid, signal.SIGCONT)
+        assert answered >= 1
+        assert bot.terminate() == 0, bot.output[-9000:]
+        assert not Path(f"/proc/{child}").exists() or "Z" in stat_of(child)
+        assert "Traceback" not in bot.output
 
 
 def stat_of(pid: int) -> str:

@@ -53,12 +53,17 @@ def bot_texts(o: Oneness, user: str) -> list[str]:
     return [m.all_text() for m in o.dms(user)]
 
 
-def test_an_answer_waits_as_a_job_until_a_worker_runs_it(queued: Oneness) -> None:
-    o = queued
+def prompted_team(o: Oneness) -> None:
+    """A team with UANN, set up one command (and one job) at a time; this week's prompt out."""
     for command in ("setup <#CTEAM|team> Rocket", "add <@UANN>", "schedule fri 15:00 UTC"):
         o.driver.slash("ULEAD", command, channel="CTEAM")
         assert run_waiting(o) == 1
     o.advance_to(FRIDAY_3PM_LONDON)
+
+
+def test_an_answer_waits_as_a_job_until_a_worker_runs_it(queued: Oneness) -> None:
+    o = queued
+    prompted_team(o)
     assert o.driver.dm("UANN", "7 steady week").status == 200
     o.settle()
     assert checkins(o) == [] and not any("Recorded" in t for t in bot_texts(o, "UANN"))
@@ -74,10 +79,7 @@ def test_an_answer_waits_as_a_job_until_a_worker_runs_it(queued: Oneness) -> Non
 
 def test_modals_open_at_once_while_other_work_waits(queued: Oneness) -> None:
     o = queued
-    for command in ("setup <#CTEAM|team> Rocket", "add <@UANN>", "schedule fri 15:00 UTC"):
-        o.driver.slash("ULEAD", command, channel="CTEAM")
-        assert run_waiting(o) == 1
-    o.advance_to(FRIDAY_3PM_LONDON)
+    prompted_team(o)
     o.driver.dm("UANN", "5")
     o.settle()
     assert waiting(o) == [("dm_received", "UANN")]
