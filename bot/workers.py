@@ -23,7 +23,9 @@ log = logging.getLogger("oneness.work")
 # Work processes started by `oneness run --work-processes` yield the CPU to the process that
 # acknowledges Slack: on a shared machine, acks first, and the work catches up in the gaps.
 WORK_NICENESS = 10
-WORK_THREADS = 4
+# The work is CPU-bound in one interpreter: 2 threads drain as fast as 4 (bench/ack.py), and
+# keep fewer of its queries competing with the acks for PostgreSQL.
+WORK_THREADS = 2
 RESTART_AFTER_SECONDS = 5.0
 
 
