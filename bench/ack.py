@@ -56,7 +56,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,12 +70,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.databases import database
 from bot.localslack import Channel, LocalSlack, Message, Reply, SlackDriver, User
 from bot.localslack.payloads import action, find_element
 from bot.ui import ids
-from storage.scratch import fresh_postgres
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SECRET = "bench-ack-signing-secret"
 TEAM_CHANNEL = "CTEAM"
 LEAD = "ULEAD"
@@ -280,24 +278,6 @@ class SlackProcess:
 
 # ---------------------------------------------------------------------------------------------
 # The database: a team, its members and a week whose prompts went out (through the real bot).
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    """A migrated SQLite database in a temporary directory."""
-    from storage.db import upgrade
-
-    with tempfile.TemporaryDirectory(prefix="oneness-ack-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade(url)
-        yield url
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    with fresh_postgres(PG_ADMIN_URL, f"oneness_ack_{uuid.uuid4().hex[:8]}") as url:
-        yield url
 
 
 def seed(url: str, slack: SlackProcess, members: int) -> int:
@@ -905,8 +885,10 @@ def run_bench(args: argparse.Namespace, levels: list[int]) -> Bench:
     """Start the local Slack and the database, then measure null, floor and Oneness in turn."""
     slack = SlackProcess(args.members)
     try:
-        database = sqlite_database if args.db == "sqlite" else postgres_database
-        with database() as url, tempfile.TemporaryDirectory(prefix="oneness-ack-logs-") as tmp:
+        with (
+            database(args.db) as url,
+            tempfile.TemporaryDirectory(prefix="oneness-ack-logs-") as tmp,
+        ):
             prompts = seed(url, slack, args.members)
             found = slack.find_prompts()
             if prompts != args.members or found != args.members:

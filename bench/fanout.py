@@ -17,12 +17,8 @@ import itertools
 import logging
 import resource
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +30,7 @@ if str(ROOT) not in sys.path:
 
 from slack_sdk import WebClient
 
+from bench.databases import database
 from bot.app import build_deps
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -42,10 +39,8 @@ from bot.directory import Person
 from bot.localslack import ApiCall, Channel, LocalSlack, RateLimit, User
 from bot.teams import TeamSettings, add_members, setup_team
 from bot.ticks import TickReport, tick
-from storage.db import transaction, upgrade
-from storage.scratch import fresh_postgres
+from storage.db import transaction
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # A Wednesday; the team is created then, and the default schedule prompts on Friday 15:00 UTC.
 CREATED_AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PROMPT_AT = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
@@ -93,22 +88,6 @@ class Figures:
 def user_id(index: int) -> str:
     """U000001, U000002, ..."""
     return f"U{index:06d}"
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    """A migrated SQLite database in a temporary directory."""
-    with tempfile.TemporaryDirectory(prefix="oneness-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade(url)
-        yield url
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    with fresh_postgres(PG_ADMIN_URL, f"oneness_bench_{uuid.uuid4().hex[:8]}") as url:
-        yield url
 
 
 def start_slack(members: int, rate: float) -> LocalSlack:
@@ -270,8 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.members < 1 or args.rate <= 0:
         parser.error("--members must be at least 1 and --rate positive")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    database = sqlite_database if args.db == "sqlite" else postgres_database
-    with database() as url:
+    with database(args.db) as url:
         figures = run(args.members, args.rate, url, args.variant)
     for line in report_lines(figures, peak_rss_mb(), args.db, args.variant):
         print(line)

@@ -51,11 +51,8 @@ import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -71,17 +68,16 @@ from sqlalchemy import Connection, Engine, event, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.databases import database
 from bot import summaries as bot_summaries
 from bot.chart import render_trend_chart
 from bot.checkins import HELP_KINDS
 from bot.reports import my_history, week_status
 from bot.schedule import next_occurrence, occurrence, shift_week, zone
 from bot.summaries import Gathered
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import make_engine, make_session_factory
 from storage.models import Base, Cycle, Team
-from storage.scratch import fresh_postgres
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LATEST_WEEK = "2026-W48"
 UTC_ZONE = zone("UTC")
 VISIBILITIES = ("anonymous", "team", "leads")
@@ -651,19 +647,6 @@ def explain(
 
 
 # --- one database, step by step -------------------------------------------------------------
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh migrated database: SQLite in a temporary directory, or a scratch PostgreSQL."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="oneness-bench-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            upgrade(url)
-            yield url
-    else:
-        with fresh_postgres(PG_ADMIN_URL, f"oneness_bench_{uuid.uuid4().hex[:8]}") as url:
-            yield url
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import FrameType
 
 from sqlalchemy.exc import OperationalError
 
@@ -133,11 +131,6 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
-class _Stop(SystemExit):
-    """Raised by the signal handler to leave the serving loop. A SystemExit, because
-    waitress's loop swallows ordinary exceptions raised in its handlers and re-raises this."""
-
-
 @dataclass(frozen=True)
 class Layout:
     """How `oneness run` spreads itself over threads and processes."""
@@ -159,7 +152,7 @@ class Layout:
 def _run(settings: Settings, layout: Layout) -> int:
     from bot.app import build_deps, create_checked_app
     from bot.runtime import start_background
-    from bot.workers import start_work, stop_when_orphaned
+    from bot.workers import Stop, start_work, stop_on_signals
 
     if not layout.parent_pid:
         _db_upgrade(settings)
@@ -173,20 +166,13 @@ def _run(settings: Settings, layout: Layout) -> int:
     # full passes, which otherwise walk ~150,000 objects during a request (bench/summary.py).
     gc.freeze()
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s, shutting down", signal.Signals(signum).name)
-        raise _Stop
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if layout.parent_pid:
-        stop_when_orphaned(layout.parent_pid)
+    stop_on_signals(parent_pid=layout.parent_pid)
     try:
         if settings.socket_mode:
             _serve_socket_mode(app, settings)
         else:
             _serve_http(app, deps, settings, layout)
-    except _Stop:
+    except Stop:
         pass
     finally:
         background.stop()

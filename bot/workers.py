@@ -113,8 +113,26 @@ def start_work(deps: Deps, *, processes: int, slots: int) -> Work:
     return Work(drainer=drainer.start(interval=SWEEP_SECONDS))
 
 
-def stop_when_orphaned(parent_pid: int) -> None:
-    """SIGTERM this process once the process that started it is gone (checked every second)."""
+class Stop(SystemExit):
+    """Raised in the main thread by SIGTERM or SIGINT to leave the serving or waiting loop.
+    A SystemExit, because waitress's loop swallows ordinary exceptions raised in its handlers
+    and re-raises this."""
+
+
+def stop_on_signals(*, parent_pid: int = 0) -> None:
+    """SIGTERM and SIGINT raise `Stop`; with `parent_pid`, so does that process's death
+    (checked every second), for the children of `oneness run`."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("oneness").info(
+            "received %s, shutting down", signal.Signals(signum).name
+        )
+        raise Stop
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not parent_pid:
+        return
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -123,10 +141,6 @@ def stop_when_orphaned(parent_pid: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="oneness-orphan-watch", daemon=True).start()
-
-
-class _Stop(SystemExit):
-    """Raised by the signal handler to leave the waiting loop."""
 
 
 def run_worker(settings: Settings, *, threads: int, nice: int = 0, parent_pid: int = 0) -> int:
@@ -142,16 +156,10 @@ def run_worker(settings: Settings, *, threads: int, nice: int = 0, parent_pid: i
     drainer = Drainer(deps.work, deps.executor, slots=threads).start(interval=POLL_SECONDS)
     log.info("running stored work with %d threads", threads)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise _Stop
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if parent_pid:
-        stop_when_orphaned(parent_pid)
+    stop_on_signals(parent_pid=parent_pid)
     try:
         threading.Event().wait()
-    except _Stop:
+    except Stop:
         pass
     finally:
         drainer.stop()

@@ -59,12 +59,13 @@ def add(
     lease: timedelta | None = None,
 ) -> int:
     """Store one job in its own transaction; its id."""
-    return add_many(engine, [job_values(name, body, user_id=user_id, now=now, lease=lease)])[0]
+    with engine.connect() as conn:
+        return _insert(conn, [job_values(name, body, user_id=user_id, now=now, lease=lease)])[0]
 
 
-def add_many(engine: Engine, rows: list[dict[str, Any]]) -> list[int]:
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Store jobs in one transaction (one commit); their ids, in order."""
-    with engine.begin() as conn:
+    with conn.begin():
         return [int(i) for i in conn.execute(_INSERT, rows).scalars()]
 
 
@@ -124,8 +125,7 @@ class GroupWriter:
         if self._conn is None:
             self._conn = self._engine.connect()
         try:
-            with self._conn.begin():
-                return [int(i) for i in self._conn.execute(_INSERT, rows).scalars()]
+            return _insert(self._conn, rows)
         except BaseException:
             # The connection may be what failed (a restarted server); the next group opens
             # a new one from the pool, which pings it first.
