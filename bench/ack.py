@@ -71,9 +71,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.databases import database
-from bot.localslack import Channel, LocalSlack, Message, Reply, SlackDriver, User
-from bot.localslack.payloads import action, find_element
-from bot.ui import ids
+from bot.platform import ids
+from localslack import Channel, LocalSlack, Message, Reply, SlackDriver, User
+from localslack.payloads import action, find_element
 
 SECRET = "bench-ack-signing-secret"
 TEAM_CHANNEL = "CTEAM"
@@ -283,10 +283,10 @@ class SlackProcess:
 def seed(url: str, slack: SlackProcess, members: int) -> int:
     """Create the team and its members, open this week now and prompt everyone; prompts sent."""
     from bot.app import build_deps
-    from bot.config import Settings
-    from bot.directory import Person
-    from bot.teams import TeamSettings, add_members, setup_team
-    from bot.ticks import tick
+    from bot.platform.config import Settings
+    from bot.platform.directory import Person
+    from bot.schedule.tick import tick
+    from bot.teams.service import TeamSettings, add_members, setup_team
     from storage.db import transaction
 
     settings = Settings(
@@ -356,8 +356,8 @@ def serve(kind: str, port: int, threads: int, processes: int, shared: bool) -> i
     With `processes` > 1 this process and `processes - 1` copies of it share the port, as
     `oneness run --processes` does.
     """
-    from bot.server import HttpServer
-    from bot.workers import Children
+    from bot.platform.server import HttpServer
+    from bot.platform.workers import Children
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     wsgi = _null_wsgi if kind == "null" else _floor_wsgi()

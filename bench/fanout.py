@@ -32,13 +32,13 @@ from slack_sdk import WebClient
 
 from bench.databases import database
 from bot.app import build_deps
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.deps import Deps
-from bot.directory import Person
-from bot.localslack import ApiCall, Channel, LocalSlack, RateLimit, User
-from bot.teams import TeamSettings, add_members, setup_team
-from bot.ticks import TickReport, tick
+from bot.platform.clock import FakeClock
+from bot.platform.config import Settings
+from bot.platform.deps import Deps
+from bot.platform.directory import Person
+from bot.schedule.tick import TickReport, tick
+from bot.teams.service import TeamSettings, add_members, setup_team
+from localslack import ApiCall, Channel, LocalSlack, RateLimit, User
 from storage.db import transaction
 
 # A Wednesday; the team is created then, and the default schedule prompts on Friday 15:00 UTC.

@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.slack_client import ExactRetryAfterHandler
+from bot.platform.slack import ExactRetryAfterHandler
 
 
 class TokenBucket:

@@ -69,12 +69,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import database
-from bot import summaries as bot_summaries
-from bot.chart import render_trend_chart
-from bot.checkins import HELP_KINDS
-from bot.reports import my_history, week_status
-from bot.schedule import next_occurrence, occurrence, shift_week, zone
-from bot.summaries import Gathered
+from bot.checkin.rules import HELP_KINDS
+from bot.schedule.dates import next_occurrence, occurrence, shift_week, zone
+from bot.summary import service as bot_summaries
+from bot.summary.chart import render_trend_chart
+from bot.summary.service import Gathered
+from bot.summary.status import my_history, week_status
 from storage.db import make_engine, make_session_factory
 from storage.models import Base, Cycle, Team
 

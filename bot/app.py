@@ -9,11 +9,11 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
-from bot.clock import Clock, SystemClock
-from bot.config import ConfigError, Settings
-from bot.deps import Deps, TrackingExecutor
-from bot.slack_client import make_client
-from bot.work import WorkQueue
+from bot.platform.clock import Clock, SystemClock
+from bot.platform.config import ConfigError, Settings
+from bot.platform.deps import Deps, TrackingExecutor
+from bot.platform.slack import make_client
+from bot.platform.work import WorkQueue
 from handlers import register_listeners
 from storage.db import make_engine, make_session_factory
 

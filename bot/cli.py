@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 
-from bot.config import ConfigError, Settings, load_environment, load_settings
+from bot.platform.config import ConfigError, Settings, load_environment, load_settings
 
 log = logging.getLogger("oneness")
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            from bot.demo import run_demo
+            from localslack.demo import run_demo
 
             return run_demo(out=args.out)
         env = load_environment()
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = _with_port(settings, args.port)
         setup_logging(settings.log_level)
         if args.command == "work":
-            from bot.workers import run_worker
+            from bot.platform.workers import run_worker
 
             return run_worker(
                 settings, threads=args.threads, nice=args.nice, parent_pid=args.parent_pid
@@ -151,8 +151,8 @@ class Layout:
 
 def _run(settings: Settings, layout: Layout) -> int:
     from bot.app import build_deps, create_checked_app
-    from bot.runtime import start_background
-    from bot.workers import Stop, start_work, stop_on_signals
+    from bot.platform.workers import Stop, start_work, stop_on_signals
+    from bot.schedule.runner import start_background
 
     if not layout.parent_pid:
         _db_upgrade(settings)
@@ -183,8 +183,8 @@ def _run(settings: Settings, layout: Layout) -> int:
 
 
 def _serve_http(app: object, deps: object, settings: Settings, layout: Layout) -> None:
-    from bot.server import HttpServer, OnenessWSGI
-    from bot.workers import Children, serving_argv
+    from bot.platform.server import HttpServer, OnenessWSGI
+    from bot.platform.workers import Children, serving_argv
 
     server = HttpServer(
         OnenessWSGI(app, deps.engine),  # type: ignore[arg-type, attr-defined]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.deps import Deps
-from handlers import checkin, commands, home, privacy, rally, setup
+from bot.platform.deps import Deps
+from handlers import checkin, commands, home, privacy, rally
+from handlers import teams as setup
 
 
 def register_listeners(app: App, deps: Deps) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.checkin_flow import (
+from bot.checkin.blocks import CheckinContext, read_checkin
+from bot.checkin.service import (
     answer_button,
     answer_text,
     context_for_cycle,
@@ -16,12 +17,11 @@ from bot.checkin_flow import (
     pulse_context,
     submit_modal,
 )
-from bot.dedupe import first_time
-from bot.deps import Deps
-from bot.home import publish_home
-from bot.rally import after_checkin
-from bot.ui import ids
-from bot.ui.checkin import CheckinContext, read_checkin
+from bot.home.service import publish_home
+from bot.platform import ids
+from bot.platform.dedupe import first_time
+from bot.platform.deps import Deps
+from bot.rally.service import after_checkin
 from handlers.flow import ack_then
 from handlers.guard import Tell, guarded, tell_by_respond
 

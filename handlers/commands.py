@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import commands as grammar
-from bot.actions import Invocation, run_command
-from bot.deps import Deps
-from bot.errors import UsageError
-from bot.ui.replies import error_reply, help_reply
+from bot.commands import grammar
+from bot.commands.dispatch import Invocation, run_command
+from bot.platform.deps import Deps
+from bot.platform.errors import UsageError
+from bot.platform.replies import error_reply, help_reply
 from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 

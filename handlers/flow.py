@@ -22,7 +22,7 @@ from slack_bolt.request.internals import extract_user_id
 from slack_bolt.request.payload_utils import to_action, to_event, to_view
 from slack_sdk import WebClient
 
-from bot.deps import Deps
+from bot.platform.deps import Deps
 
 USER_ID_MAX = 32  # storage.models.Job.user_id
 

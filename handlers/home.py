@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.deps import Deps
-from bot.home import publish_home
-from bot.members import account_changed
+from bot.home.service import publish_home
+from bot.platform.deps import Deps
+from bot.teams.accounts import account_changed
 from handlers.checkin import ack_only
 from handlers.flow import ack_then
 from handlers.guard import guarded

@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot.deps import Deps
-from bot.forget import CONFIRM, forget_person
+from bot.platform.deps import Deps
+from bot.privacy.service import CONFIRM, forget_person
 from handlers.checkin import ack_only
 from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot import rally
-from bot.deps import Deps
-from bot.errors import UsageError
-from bot.ui import ids
+from bot.platform import ids
+from bot.platform.deps import Deps
+from bot.platform.errors import UsageError
+from bot.rally import service as rally
 from handlers.checkin import ack_only
 from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond

@@ -13,12 +13,12 @@ from slack_bolt import App
 from sqlalchemy import create_engine
 
 from bot.app import build_deps, create_app
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.deps import Deps
-from bot.localslack import Channel, LocalSlack, Message, SlackDriver, User
-from bot.server import HttpServer, OnenessWSGI
-from bot.ticks import TickReport, tick
+from bot.platform.clock import FakeClock
+from bot.platform.config import Settings
+from bot.platform.deps import Deps
+from bot.platform.server import HttpServer, OnenessWSGI
+from bot.schedule.tick import TickReport, tick
+from localslack import Channel, LocalSlack, Message, SlackDriver, User
 from storage import scratch
 from storage.models import Base
 

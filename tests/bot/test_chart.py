@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from bot.chart import render_trend_chart
-from bot.summary import TrendPoint
+from bot.summary.chart import render_trend_chart
+from bot.summary.figures import TrendPoint
 
 
 def png_size(data: bytes) -> tuple[int, int]:

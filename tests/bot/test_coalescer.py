@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.deps import Coalescer
+from bot.platform.deps import Coalescer
 
 
 def test_calls_during_a_run_collapse_into_one_more_run() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import commands as c
-from bot.actions import _HANDLERS
-from bot.errors import UsageError
+from bot.commands import grammar as c
+from bot.commands.dispatch import _HANDLERS
+from bot.platform.errors import UsageError
 
 
 def all_command_types() -> set[type]:

@@ -1,6 +1,6 @@
 """The drop rule on plain numbers."""
 
-from bot.drop import baseline, judge
+from bot.rally.rules import baseline, judge
 
 
 def test_first_check_in_is_judged_by_the_floor_alone() -> None:

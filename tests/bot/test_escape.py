@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.escape import escape
+from bot.platform.escape import escape
 
 SPECIAL = st.sampled_from(
     [

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.summary import (
+from bot.platform.blocks import SECTION_LIMIT
+from bot.summary.blocks import leads_summary_blocks, summary_blocks, summary_text
+from bot.summary.figures import (
     BLIND_SPOT,
     STRAIN,
     AnswerRow,
@@ -19,8 +21,6 @@ from bot.summary import (
     help_counts,
     named_lines,
 )
-from bot.ui.kit import SECTION_LIMIT
-from bot.ui.summary import leads_summary_blocks, summary_blocks, summary_text
 
 MEMBERS = ("U0A1", "U0A2", "U0A3", "U0A4", "U0A5", "U0A6")
 

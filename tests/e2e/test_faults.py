@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.localslack import Channel, Faults, LocalSlack, Message, RateLimit, SlackDriver, User
+from localslack import Channel, Faults, LocalSlack, Message, RateLimit, SlackDriver, User
 from tests.e2e.processes import SECRET, Replica, free_port, replica, slack_env, team_due_now
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.localslack import Channel, LocalSlack, RateLimit, SlackDriver, User
+from localslack import Channel, LocalSlack, RateLimit, SlackDriver, User
 from storage.db import upgrade
 from tests.e2e.processes import (
     SECRET,

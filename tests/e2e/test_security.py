@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.localslack import Channel, LocalSlack, SlackDriver, User
+from localslack import Channel, LocalSlack, SlackDriver, User
 from tests.e2e.processes import SECRET, free_port, replica, slack_env
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.ui import ids
+from bot.platform import ids
 from storage.db import transaction
 from storage.models import Base
 from tests.harness import Oneness

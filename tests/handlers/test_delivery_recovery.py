@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.delivery import METADATA_TYPE
-from storage import deliveries as ledger
+from bot.platform.delivery import METADATA_TYPE
+from storage import delivery as ledger
 from storage.db import transaction
 from storage.models import Delivery
 from tests.handlers.test_weekly_checkin import FRIDAY_3PM_LONDON, make_team
@@ -18,7 +18,7 @@ def test_posted_but_unrecorded_prompt_is_found_not_resent(oneness: Oneness) -> N
     make_team(oneness, "UANN", "UBOB")
     oneness.clock.set(FRIDAY_3PM_LONDON)
     with transaction(oneness.deps.sessions) as session:
-        from bot.ticks import open_week_now
+        from bot.schedule.tick import open_week_now
         from storage import teams as team_store
 
         team = team_store.all_teams(session)[0]
@@ -44,7 +44,7 @@ def test_posted_but_unrecorded_prompt_is_found_not_resent(oneness: Oneness) -> N
 
 
 def test_rate_limited_fanout_still_delivers_each_once(oneness: Oneness) -> None:
-    from bot.localslack import RateLimit
+    from localslack import RateLimit
 
     make_team(oneness, "UANN", "UBOB", "UCAT", "UDAN")
     oneness.slack.set_rate_limit("chat.postMessage", RateLimit(per_second=2))
@@ -59,7 +59,7 @@ def test_rate_limited_fanout_still_delivers_each_once(oneness: Oneness) -> None:
 def test_healthz_is_503_when_the_database_is_down(oneness: Oneness) -> None:
     import io
 
-    from bot.server import OnenessWSGI
+    from bot.platform.server import OnenessWSGI
     from storage.db import make_engine
 
     down = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localslack import field_values
-from bot.ui import ids
+from bot.platform import ids
+from localslack import field_values
 from storage.db import transaction
 from storage.models import Lead, Member, Team
 from tests.harness import Oneness

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import String, Text, select
 
-from bot.forget import CONFIRM
-from bot.ui import ids
+from bot.platform import ids
+from bot.privacy.service import CONFIRM
 from storage.db import transaction
 from storage.models import Base, CustomerRating
 from tests.handlers.test_rally import nudges, pulse

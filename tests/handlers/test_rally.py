@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.localslack import Message, field_values
-from bot.ui import ids
+from bot.platform import ids
+from localslack import Message, field_values
 from storage.db import transaction
 from storage.models import Offer, Rally
 from tests.harness import Oneness

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.ui import ids
-from bot.work import LEASE, wall_clock
+from bot.platform import ids
+from bot.platform.work import LEASE, wall_clock
 from storage import jobs
 from storage.db import transaction
 from storage.models import Job

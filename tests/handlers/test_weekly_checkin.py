@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.localslack import field_values
-from bot.ui import ids
+from bot.platform import ids
+from localslack import field_values
 from storage.db import transaction
 from storage.models import CheckIn, Delivery
 from tests.harness import Oneness

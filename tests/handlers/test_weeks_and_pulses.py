@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.clock import FakeClock
-from bot.localslack import field_values
-from bot.ui import ids
+from bot.platform import ids
+from bot.platform.clock import FakeClock
+from localslack import field_values
 from storage.db import transaction
 from storage.models import CheckIn, Member
 from tests.harness import Oneness, running_oneness

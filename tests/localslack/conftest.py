@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.localslack import Channel, LocalSlack, User
+from localslack import Channel, LocalSlack, User
 
 ALICE, BOB, CAROL, ROBOT = "UALICE", "UBOB", "UCAROL", "UROBOT"
 GENERAL = "CGENERAL"

@@ -8,8 +8,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.localslack import LocalSlack
-from bot.localslack.blockkit import validate_blocks, validate_view
+from localslack import LocalSlack
+from localslack.blockkit import validate_blocks, validate_view
 
 GENERAL = "CGENERAL"
 

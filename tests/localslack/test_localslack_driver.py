@@ -16,7 +16,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.localslack import LocalSlack, SlackDriver, field_values
+from localslack import LocalSlack, SlackDriver, field_values
 
 SECRET = "local-signing-secret"
 ALICE, BOB, GENERAL = "UALICE", "UBOB", "CGENERAL"

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.localslack import Faults, LocalSlack, RateLimit
+from localslack import Faults, LocalSlack, RateLimit
 
 GENERAL, ALICE = "CGENERAL", "UALICE"
 

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.localslack import LocalSlack, Message
+from localslack import LocalSlack, Message
 
 ALICE, BOB, CAROL, ROBOT, GENERAL = "UALICE", "UBOB", "UCAROL", "UROBOT", "CGENERAL"
 

@@ -1,0 +1,1 @@
+"""Check-ins: answering the weekly prompt, pulses, edits, history."""

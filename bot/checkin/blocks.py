@@ -1,0 +1,230 @@
+"""The weekly prompt, the reminder, the recorded answer and the check-in modal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.checkin.rules import HELP_KINDS, HELP_LABELS, NOTE_LIMIT, VISIBILITY_LABELS, Answer
+from bot.platform import ids
+from bot.platform.blocks import Block, actions, button, context, input_block, modal, option, section
+from bot.platform.escape import escape
+from bot.platform.replies import Reply
+
+QUESTION = (
+    "How one were you with your work and your customers this week? "
+    "*1* = lots of discord, *10* = fully in tune."
+)
+
+
+def score_rows(cycle_id: int) -> list[Block]:
+    """Ten score buttons in two rows of five."""
+    return [
+        actions(
+            *(
+                button(str(s), f"{ids.SCORE_PREFIX}{s}", f"{cycle_id}:{s}")
+                for s in range(lo, lo + 5)
+            ),
+            block_id=f"scores_{lo}",
+        )
+        for lo in (1, 6)
+    ]
+
+
+def prompt_message(*, team_name: str, cycle_id: int, week: str) -> Reply:
+    """The weekly check-in DM."""
+    return Reply(
+        text=f"Weekly check-in for {team_name}: how one were you this week? Reply 1-10.",
+        blocks=[
+            section(f"*Weekly check-in · {escape(team_name)} · {week}*\n{QUESTION}"),
+            *score_rows(cycle_id),
+            actions(button("Add details", ids.CHECKIN_DETAILS, str(cycle_id)), block_id="details"),
+            context(
+                "Or reply here with a number and a note, like `6 rough week, need a specialist`."
+            ),
+        ],
+    )
+
+
+def reminder_message(*, team_name: str, cycle_id: int) -> Reply:
+    """The one reminder to those who have not answered."""
+    return Reply(
+        text=f"A gentle reminder: {team_name}'s check-in is still open.",
+        blocks=[
+            section(
+                f"A gentle reminder: *{escape(team_name)}*'s check-in is still open. "
+                "It takes under 30 seconds."
+            ),
+            *score_rows(cycle_id),
+            actions(button("Add details", ids.CHECKIN_DETAILS, str(cycle_id)), block_id="details"),
+        ],
+    )
+
+
+def describe(answer: Answer | Any) -> str:
+    """One line of an answer as its author sees it."""
+    parts = [f"*{answer.score}/10*"]
+    if answer.deliverables is not None:
+        parts.append(f"deliverables {answer.deliverables}")
+    if answer.customers is not None:
+        parts.append(f"customers {answer.customers}")
+    if answer.help and answer.help != "none":
+        parts.append(f"help: {HELP_LABELS[answer.help].lower()}")
+    line = " · ".join(parts)
+    if answer.note:
+        line += f"\n> {escape(answer.note)}"
+    return line
+
+
+def recorded_message(
+    *, team_name: str, week: str, cycle_id: int, answer: Any, open_: bool
+) -> Reply:
+    """The prompt after it was answered: the answer, and Edit while the week is open."""
+    blocks: list[Block] = [
+        section(
+            f"*Weekly check-in · {escape(team_name)} · {week}*\n:white_check_mark: "
+            f"Recorded {describe(answer)}"
+        ),
+        context(f"Shared as: {VISIBILITY_LABELS[answer.visibility]}"),
+    ]
+    if open_:
+        blocks.append(actions(button("Edit", ids.CHECKIN_EDIT, str(cycle_id)), block_id="edit"))
+    return Reply(text=f"Recorded {answer.score}/10 for {team_name}, {week}.", blocks=blocks)
+
+
+def _score_select(block_id: str, label: str, initial: int | None, optional: bool) -> Block:
+    element: Block = {
+        "type": "static_select",
+        "action_id": block_id,
+        "options": [option(str(s), str(s)) for s in range(1, 11)],
+    }
+    if initial is not None:
+        element["initial_option"] = option(str(initial), str(initial))
+    return input_block(block_id, label, element, optional=optional)
+
+
+def _radio(block_id: str, label: str, labels: dict[str, str], initial: str) -> Block:
+    return input_block(
+        block_id,
+        label,
+        {
+            "type": "radio_buttons",
+            "action_id": block_id,
+            "options": [option(text, value) for value, text in labels.items()],
+            "initial_option": option(labels[initial], initial),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CheckinContext:
+    """What the modal is answering: a team, and a cycle for a weekly answer (None: a pulse)."""
+
+    team_id: int
+    cycle_id: int | None
+    edit: bool = False
+
+    def dump(self) -> str:
+        """As private_metadata."""
+        return json.dumps({"team": self.team_id, "cycle": self.cycle_id, "edit": self.edit})
+
+    @staticmethod
+    def load(text: str) -> CheckinContext | None:
+        """From private_metadata; None when it is not ours."""
+        try:
+            data = json.loads(text or "")
+            cycle = data.get("cycle")
+            return CheckinContext(
+                int(data["team"]), int(cycle) if cycle is not None else None, bool(data.get("edit"))
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+def checkin_modal(
+    ctx: CheckinContext, *, team_name: str, default_visibility: str, current: Any | None = None
+) -> Block:
+    """The check-in form, prefilled with the current answer when editing."""
+    title = "Edit check-in" if ctx.edit else ("Weekly check-in" if ctx.cycle_id else "Check in now")
+    note_element: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.CI_NOTE,
+        "multiline": True,
+        "max_length": NOTE_LIMIT,
+    }
+    if current is not None and current.note:
+        note_element["initial_value"] = current.note
+    return modal(
+        ids.CHECKIN_VIEW,
+        title,
+        [
+            section(f"*{escape(team_name)}*: how one were you with your work and customers?"),
+            _score_select(
+                ids.CI_SCORE, "Overall (1-10)", current.score if current else None, False
+            ),
+            _score_select(
+                ids.CI_DELIVERABLES,
+                "Deliverables (1-10)",
+                current.deliverables if current else None,
+                True,
+            ),
+            _score_select(
+                ids.CI_CUSTOMERS,
+                "Customer interactions (1-10)",
+                current.customers if current else None,
+                True,
+            ),
+            input_block(ids.CI_NOTE, "What is causing discord?", note_element, optional=True),
+            _radio(ids.CI_HELP, "Help wanted", HELP_LABELS, current.help if current else "none"),
+            _radio(
+                ids.CI_VISIBILITY,
+                "Who may see this",
+                VISIBILITY_LABELS,
+                current.visibility if current else default_visibility,
+            ),
+        ],
+        submit="Save",
+        private_metadata=ctx.dump(),
+    )
+
+
+def _selected(state: dict[str, Any], block_id: str) -> str | None:
+    value = (state.get(block_id) or {}).get(block_id) or {}
+    chosen = value.get("selected_option")
+    if isinstance(chosen, dict) and isinstance(chosen.get("value"), str):
+        return chosen["value"]
+    return None
+
+
+def read_checkin(state: dict[str, Any]) -> Answer | dict[str, str]:
+    """The submitted answer, or errors by block_id."""
+    errors: dict[str, str] = {}
+
+    def score(block_id: str, required: bool) -> int | None:
+        raw = _selected(state, block_id)
+        if raw is None:
+            if required:
+                errors[block_id] = "Pick a score from 1 to 10."
+            return None
+        if not raw.isdigit() or not 1 <= int(raw) <= 10:
+            errors[block_id] = "Scores go from 1 to 10."
+            return None
+        return int(raw)
+
+    overall = score(ids.CI_SCORE, True)
+    deliverables = score(ids.CI_DELIVERABLES, False)
+    customers = score(ids.CI_CUSTOMERS, False)
+    note_value = ((state.get(ids.CI_NOTE) or {}).get(ids.CI_NOTE) or {}).get("value") or ""
+    note = note_value.strip() if isinstance(note_value, str) else ""
+    if len(note) > NOTE_LIMIT:
+        errors[ids.CI_NOTE] = f"At most {NOTE_LIMIT} characters ({len(note)} now)."
+    help_kind = _selected(state, ids.CI_HELP) or "none"
+    if help_kind not in HELP_KINDS:
+        errors[ids.CI_HELP] = "Pick one of the options."
+    visibility = _selected(state, ids.CI_VISIBILITY)
+    if visibility not in VISIBILITY_LABELS:
+        errors[ids.CI_VISIBILITY] = "Pick who may see this."
+    if errors or overall is None:
+        return errors
+    return Answer(overall, deliverables, customers, note, help_kind, visibility, source="modal")

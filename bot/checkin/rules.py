@@ -1,0 +1,173 @@
+"""Check-ins: reading answers typed in a DM, recording weekly answers, edits and pulses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.platform.errors import Conflict, UsageError
+from storage import checkin as store
+from storage.models import CheckIn, Cycle, Team
+
+HELP_KINDS = ("none", "tools", "specialist", "mentorship", "other")
+HELP_LABELS = {
+    "none": "No help needed",
+    "tools": "Tools",
+    "specialist": "A specialist",
+    "mentorship": "Mentorship",
+    "other": "Something else",
+}
+VISIBILITY_LABELS = {
+    "team": "Team: my name may be shared",
+    "anonymous": "Anonymous: “a teammate”",
+    "leads": "Leads only",
+}
+NOTE_LIMIT = 1000
+SCORE_RANGE = "Scores go from 1 to 10"
+
+_TEXT_ANSWER = re.compile(r"^\s*(-?\d+)(?:\s*/\s*10)?(?:$|[\s,.:;!\-–—]+(.*))", re.DOTALL)
+_HELP_WORDS = (
+    ("specialist", "specialist"),
+    ("expert", "specialist"),
+    ("mentor", "mentorship"),
+    ("coach", "mentorship"),
+    ("tool", "tools"),
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A check-in as given, before it is stored."""
+
+    score: int
+    deliverables: int | None = None
+    customers: int | None = None
+    note: str = ""
+    help: str = "none"
+    visibility: str | None = None
+    source: str = "button"
+
+
+def read_text_answer(text: str) -> Answer | None:
+    """`7`, `7/10`, `7 - tough week` as an Answer; None when the text is not a check-in.
+
+    A number outside 1-10 raises UsageError so nothing is stored and the member is told why.
+    """
+    match = _TEXT_ANSWER.match(text or "")
+    if not match:
+        return None
+    score = int(match.group(1))
+    if not 1 <= score <= 10:
+        raise UsageError(f"{SCORE_RANGE}; you sent {score}. Try again with, say, `6 rough week`.")
+    note = (match.group(2) or "").strip()
+    if len(note) > NOTE_LIMIT:
+        raise UsageError(
+            f"That note is {len(note)} characters; the limit is {NOTE_LIMIT}. "
+            "Shorten it, or use Add details."
+        )
+    return Answer(score=score, note=note, help=guess_help(note), source="text")
+
+
+def guess_help(note: str) -> str:
+    """The kind of help a note asks for, when it names one plainly."""
+    lowered = note.lower()
+    if "need" not in lowered and "help" not in lowered:
+        return "none"
+    for word, kind in _HELP_WORDS:
+        if word in lowered:
+            return kind
+    return "other" if "help" in lowered else "none"
+
+
+def validate(answer: Answer) -> Answer:
+    """Refuse an answer outside the ranges, with the reason."""
+    if not 1 <= answer.score <= 10:
+        raise UsageError(f"{SCORE_RANGE}.")
+    for value in (answer.deliverables, answer.customers):
+        if value is not None and not 1 <= value <= 10:
+            raise UsageError(f"{SCORE_RANGE}.")
+    if len(answer.note) > NOTE_LIMIT:
+        raise UsageError(f"A note can be at most {NOTE_LIMIT} characters.")
+    if answer.help not in HELP_KINDS:
+        raise UsageError(f"Help must be one of {', '.join(HELP_KINDS)}.")
+    if answer.visibility is not None and answer.visibility not in VISIBILITY_LABELS:
+        raise UsageError("Visibility must be team, anonymous or leads.")
+    return answer
+
+
+def _row(team: Team, user_id: str, cycle: Cycle | None, answer: Answer, now: datetime) -> CheckIn:
+    return CheckIn(
+        team_id=team.id,
+        user_id=user_id,
+        cycle_id=cycle.id if cycle else None,
+        kind="weekly" if cycle else "pulse",
+        score=answer.score,
+        deliverables=answer.deliverables,
+        customers=answer.customers,
+        note=answer.note,
+        help=answer.help,
+        visibility=answer.visibility or team.default_visibility,
+        source=answer.source,
+        created_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored check-in and whether this call stored it (False: it was already there)."""
+
+    checkin: CheckIn
+    new: bool
+
+
+def record_weekly(
+    session: Session,
+    team: Team,
+    cycle: Cycle,
+    user_id: str,
+    answer: Answer,
+    *,
+    now: datetime,
+    edit: bool = False,
+) -> Recorded:
+    """Store the week's answer; a second answer without `edit` keeps the first (double clicks)."""
+    validate(answer)
+    if cycle.closed_at is not None or now >= cycle.closes_at:
+        raise Conflict(
+            f"Week {cycle.week} has closed, so its answer can't change. "
+            "`/oneness checkin` records how you are now."
+        )
+    existing = store.weekly_answer(session, cycle.id, user_id)
+    if existing is not None and not edit:
+        return Recorded(existing, new=False)
+    if existing is not None:
+        existing.superseded_at = now
+    try:
+        with session.begin_nested():
+            row = store.add_checkin(session, _row(team, user_id, cycle, answer, now))
+    except IntegrityError:
+        # Another click or edit stored this week's answer a moment ago.
+        if edit:
+            raise Conflict("Another edit arrived at the same moment; press Edit again.") from None
+        winner = store.weekly_answer(session, cycle.id, user_id)
+        assert winner is not None
+        return Recorded(winner, new=False)
+    return Recorded(row, new=True)
+
+
+def record_pulse(
+    session: Session, team: Team, user_id: str, answer: Answer, *, now: datetime
+) -> Recorded:
+    """Store a check-in outside the weekly prompt."""
+    validate(answer)
+    return Recorded(store.add_checkin(session, _row(team, user_id, None, answer, now)), new=True)
+
+
+def sparkline(scores: list[int]) -> str:
+    """Scores 1-10 as a row of block characters, oldest first."""
+    bars = "▁▂▃▄▅▆▇█"
+    return "".join(bars[min(7, (s - 1) * 8 // 10)] for s in scores)

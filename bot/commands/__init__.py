@@ -1,0 +1,1 @@
+"""`/oneness`: the grammar (parse once) and the dispatch to features."""

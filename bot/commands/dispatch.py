@@ -1,0 +1,385 @@
+"""Carrying out `/oneness` commands: ask Slack, change the database, build the reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.checkin.blocks import CheckinContext
+from bot.checkin.service import modal_for
+from bot.commands import grammar as c
+from bot.home.blocks import me_reply, status_reply, trend_reply
+from bot.platform.deps import Deps
+from bot.platform.directory import Directory, Person
+from bot.platform.errors import NotFound, UsageError
+from bot.platform.replies import (
+    Reply,
+    help_reply,
+    membership_reply,
+    team_created_reply,
+    text_reply,
+)
+from bot.privacy import service as forget
+from bot.rally import service as rally
+from bot.schedule.tick import tick
+from bot.summary import exports
+from bot.summary import service as summaries
+from bot.summary import status as reports
+from bot.teams import service as teams
+from bot.teams.blocks import SetupForm, setup_modal
+from storage import teams as team_store
+from storage.db import transaction
+from storage.models import CustomerRating, Team
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran a command, where, and the trigger for opening a modal."""
+
+    user_id: str
+    channel_id: str | None
+    trigger_id: str | None = None
+
+
+Handler = Callable[[Deps, Invocation, Any], Reply | None]
+
+
+def run_command(deps: Deps, inv: Invocation, command: c.Command) -> Reply | None:
+    """Carry out a parsed command; None when the answer is a modal instead of a message."""
+    return _HANDLERS[type(command)](deps, inv, command)
+
+
+def _help(deps: Deps, inv: Invocation, command: c.Help) -> Reply:
+    return help_reply()
+
+
+def _setup_modal(deps: Deps, inv: Invocation, command: c.SetupModal) -> None:
+    me = Directory(deps.client).person(inv.user_id)
+    deps.client.views_open(
+        trigger_id=inv.trigger_id,
+        view=setup_modal(caller=inv.user_id, zone=me.tz or "UTC", channel_id=inv.channel_id),
+    )
+
+
+def _describe_schedule(weekday: str, time: str, zone: str) -> str:
+    names = dict(
+        zip(
+            c.WEEKDAYS,
+            ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+            strict=True,
+        )
+    )
+    where = "each member's own time zone" if zone == "local" else zone
+    return f"every {names[weekday]} at {time} ({where})"
+
+
+def _setup_inline(deps: Deps, inv: Invocation, command: c.SetupInline) -> Reply:
+    directory = Directory(deps.client)
+    channel = directory.channel(command.channel)
+    me = directory.person(inv.user_id)
+    settings = teams.TeamSettings(
+        name=command.name or channel.name or channel.id,
+        channel_id=channel.id,
+        timezone=me.tz or "UTC",
+    )
+    with transaction(deps.sessions) as session:
+        team = teams.setup_team(session, settings, creator=inv.user_id, now=deps.clock.now())
+        name = team.name
+    when = _describe_schedule(settings.prompt_weekday, settings.prompt_time, settings.timezone)
+    return team_created_reply(name, channel.id, channel.is_member, when)
+
+
+def create_team_from_form(deps: Deps, creator: str, form: SetupForm) -> Reply:
+    """Create the team the setup modal describes, add its members and leads."""
+    directory = Directory(deps.client)
+    channel = directory.channel(c.ChannelRef(channel_id=form.channel_id))
+    members = [directory.person(u) for u in form.members]
+    leads = [directory.person(u) for u in form.leads if u != creator]
+    settings = teams.TeamSettings(
+        form.name, form.channel_id, form.weekday, form.time, form.timezone
+    )
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        team = teams.setup_team(session, settings, creator=creator, now=now)
+        added = teams.add_members(session, team, members, now=now)
+        teams.make_leads(session, team, leads, now=now)
+        if creator not in form.leads:
+            # The form may drop the creator as lead only when someone else leads instead.
+            teams.demote_creator_if_replaced(session, team, creator)
+        name = team.name
+    reply = team_created_reply(
+        name,
+        channel.id,
+        channel.is_member,
+        _describe_schedule(form.weekday, form.time, form.timezone),
+    )
+    if added.done or added.refused:
+        extra = membership_reply("added", name, added)
+        return Reply(text=reply.text + "\n" + extra.text, blocks=reply.blocks + extra.blocks)
+    return reply
+
+
+def _people(deps: Deps, refs: tuple[c.UserRef, ...]) -> list[Person]:
+    directory = Directory(deps.client)
+    return [directory.resolve(ref) for ref in refs]
+
+
+def _membership(verb: str, doing: str, change: Callable[..., teams.MembershipResult]) -> Handler:
+    def handler(deps: Deps, inv: Invocation, command: Any) -> Reply:
+        with transaction(deps.sessions) as session:
+            team = teams.resolve_team(
+                session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+            )
+            teams.require_lead(session, team, inv.user_id, doing)
+        # Slack is asked outside the transaction so no connection is held during HTTP calls.
+        people = _people(deps, command.users)
+        with transaction(deps.sessions) as session:
+            team = teams.resolve_team(
+                session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+            )
+            teams.require_lead(session, team, inv.user_id, doing)
+            result = change(session, team, people, now=deps.clock.now())
+            team_id, name = team.id, team.name
+        if change is teams.remove_members:
+            # A member who leaves no longer needs the team's rally; its nudge says so.
+            for person in result.done:
+                rally.withdraw(deps, team_id, person.id)
+        return membership_reply(verb, name, result)
+
+    return handler
+
+
+def _team_id(deps: Deps, inv: Invocation, command: c.Command, doing: str | None = None) -> int:
+    """The command's team id; `doing` given means only its leads may."""
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        if doing:
+            teams.require_lead(session, team, inv.user_id, doing)
+        return team.id
+
+
+def _open_checkin(deps: Deps, inv: Invocation, command: c.OpenCheckIn) -> None:
+    team_id = _team_id(deps, inv, command)
+    view = modal_for(deps, inv.user_id, CheckinContext(team_id, None))
+    deps.client.views_open(trigger_id=inv.trigger_id, view=view)
+
+
+def _me(deps: Deps, inv: Invocation, command: c.Me) -> Reply:
+    with transaction(deps.sessions) as session:
+        team = None
+        if command.team:
+            team = teams.resolve_team(
+                session, user_id=inv.user_id, channel_id=None, team_name=command.team
+            )
+        rows = reports.my_history(session, inv.user_id, team, 8)
+    tz = Directory(deps.client).person(inv.user_id).tz
+    return me_reply(rows, tz)
+
+
+def _status(deps: Deps, inv: Invocation, command: c.Status) -> Reply:
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        as_lead = team_store.is_lead(session, team.id, inv.user_id)
+        status = reports.week_status(session, team, deps.clock.now())
+    return status_reply(status, as_lead=as_lead)
+
+
+def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
+    team_id = _team_id(deps, inv, command, "send prompts")
+    report = tick(deps, team_id=team_id, force=True)
+    with transaction(deps.sessions) as session:
+        status = reports.week_status(
+            session, team_store.team_by_id(session, team_id), deps.clock.now()
+        )
+    sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
+    if report.failed:
+        sent += f"; {report.failed} could not be reached"
+    return text_reply(
+        f"{sent} for {status.team_name} ({status.week}). Everyone else already had theirs: "
+        f"{len(status.answered)}/{status.expected} have answered."
+    )
+
+
+def _change_team(
+    deps: Deps, inv: Invocation, command: c.Command, doing: str, change: Callable[[Team], None]
+) -> Team:
+    """Apply a lead's change to the command's team; the returned row is detached and readable."""
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        teams.require_lead(session, team, inv.user_id, doing)
+        change(team)
+        return team
+
+
+def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
+    def change(team: Team) -> None:
+        team.prompt_weekday, team.prompt_time = command.weekday, command.time
+        if command.tz == "local":
+            team.member_local = True
+        elif command.tz:
+            team.timezone, team.member_local = command.tz, False
+
+    team = _change_team(deps, inv, command, "change the schedule", change)
+    zone_name = "local" if team.member_local else team.timezone
+    when = _describe_schedule(command.weekday, command.time, zone_name)
+    return text_reply(f"{team.name}: check-ins now go out {when}.")
+
+
+def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
+    def change(team: Team) -> None:
+        team.summary_weekday, team.summary_time = command.weekday, command.time
+
+    team = _change_team(deps, inv, command, "change the summary time", change)
+    when = _describe_schedule(command.weekday, command.time, team.timezone)
+    return text_reply(f"{team.name}: the week now closes and the summary posts {when}.")
+
+
+def _remind(deps: Deps, inv: Invocation, command: c.SetRemind) -> Reply:
+    def change(team: Team) -> None:
+        team.remind_after_minutes = command.minutes
+
+    team = _change_team(deps, inv, command, "change reminders", change)
+    if command.minutes is None:
+        return text_reply(f"{team.name}: reminders are off.")
+    hours, minutes = divmod(command.minutes, 60)
+    delay = f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+    return text_reply(
+        f"{team.name}: one reminder goes to those who have not answered, {delay} after their "
+        "prompt."
+    )
+
+
+def _rule(deps: Deps, inv: Invocation, command: c.SetRule) -> Reply:
+    def change(team: Team) -> None:
+        team.drop_floor, team.drop_delta = command.floor, command.delta
+
+    team = _change_team(deps, inv, command, "change the drop rule", change)
+    return text_reply(
+        f"{team.name}: a check-in rallies the team at {command.floor} or below, or "
+        f"{command.delta} or more below the member's recent average."
+    )
+
+
+def _pause(deps: Deps, inv: Invocation, command: c.Pause) -> Reply:
+    target = inv.user_id
+    if command.user is not None:
+        target = Directory(deps.client).resolve(command.user).id
+    if command.until < deps.clock.now().date():
+        raise UsageError(f"{command.until} is in the past; pick a later date.")
+    doing = None if target == inv.user_id else "pause other members"
+    team_id = _team_id(deps, inv, command, doing)
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        row = team_store.member(session, team_id, target)
+        if row is None or not row.active:
+            raise NotFound(f"<@{target}> is not a member of {team.name}.")
+        row.paused_until = command.until
+        name = team.name
+    who = "You are" if target == inv.user_id else f"<@{target}> is"
+    return text_reply(
+        f"{who} paused in {name} until {command.until}: no prompts or reminders, "
+        "and not counted as missing."
+    )
+
+
+def _csat(deps: Deps, inv: Invocation, command: c.LogCsat) -> Reply:
+    team_id = _team_id(deps, inv, command, "log customer ratings")
+    person = Directory(deps.client).resolve(command.user) if command.user else None
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        if person is not None:
+            row = team_store.member(session, team_id, person.id)
+            if row is None:
+                raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
+        team_store.add_rating(
+            session,
+            CustomerRating(
+                team_id=team_id,
+                user_id=person.id if person else None,
+                score=command.score,
+                note=command.note,
+                logged_by=inv.user_id,
+                created_at=deps.clock.now(),
+            ),
+        )
+        name = team.name
+    about = f"<@{person.id}>" if person else f"the whole of {name}"
+    return text_reply(
+        f"Logged a customer rating of {command.score}/5 for {about} in {name}. "
+        "It appears beside the self-ratings in the weekly summary."
+    )
+
+
+def _trend(deps: Deps, inv: Invocation, command: c.Trend) -> Reply:
+    team_id = _team_id(deps, inv, command, "see a member's history")
+    person = Directory(deps.client).resolve(command.user)
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        if team_store.member(session, team_id, person.id) is None:
+            raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
+        rows = reports.my_history(session, person.id, team, 12)
+        ratings = list(team_store.ratings_for(session, team_id, person.id))
+        name = team.name
+    return trend_reply(person.id, name, rows, ratings, person.tz)
+
+
+def _forget(deps: Deps, inv: Invocation, command: c.ForgetMe) -> Reply:
+    return forget.confirmation()
+
+
+def _summary(deps: Deps, inv: Invocation, command: c.PostSummary) -> Reply:
+    team_id = _team_id(deps, inv, command, "post the summary")
+    with transaction(deps.sessions) as session:
+        cycle = summaries.latest_cycle(session, team_id, deps.clock.now())
+        if cycle is None:
+            raise NotFound("There is no week to summarise yet; prompts go out first.")
+        cycle_id = cycle.id
+    gathered = summaries.post_summary(deps, cycle_id, manual=True)
+    assert gathered is not None
+    return text_reply(
+        f"Posted {gathered.team_name}'s summary for {gathered.summary.week} in "
+        f"<#{gathered.channel_id}>, and the named version to its leads. "
+        "The week stays open."
+    )
+
+
+def _export(deps: Deps, inv: Invocation, command: c.Export) -> Reply:
+    team_id = _team_id(deps, inv, command, "export answers")
+    return text_reply(exports.send_export(deps, team_id, inv.user_id, command.start, command.end))
+
+
+_HANDLERS: dict[type, Handler] = {
+    c.Help: _help,
+    c.SetupModal: _setup_modal,
+    c.SetupInline: _setup_inline,
+    c.AddMembers: _membership("added", "add members", teams.add_members),
+    c.RemoveMembers: _membership("removed", "remove members", teams.remove_members),
+    c.MakeLeads: _membership("made lead", "make leads", teams.make_leads),
+    c.OpenCheckIn: _open_checkin,
+    c.Me: _me,
+    c.Status: _status,
+    c.SendPrompts: _send,
+    c.SetSchedule: _schedule,
+    c.SetSummaryAt: _summary_at,
+    c.SetRemind: _remind,
+    c.SetRule: _rule,
+    c.Pause: _pause,
+    c.LogCsat: _csat,
+    c.Trend: _trend,
+    c.ForgetMe: _forget,
+    c.PostSummary: _summary,
+    c.Export: _export,
+}

@@ -1,0 +1,55 @@
+"""Publishing a person's App Home."""
+
+from __future__ import annotations
+
+from bot.home.blocks import dashboard_blocks, home_view
+from bot.platform.blocks import Block
+from bot.platform.deps import Deps
+from bot.rally import service as rally
+from bot.rally.blocks import helping_blocks
+from bot.summary import service as summaries
+from bot.summary.blocks import summary_blocks
+from bot.summary.status import led_teams, my_history, pending_prompts, week_status
+from storage import teams as team_store
+from storage.db import transaction
+
+
+def publish_home(deps: Deps, user_id: str) -> None:
+    """Publish a person's App Home; a burst of answers publishes it once more, not once each."""
+    deps.homes.run(user_id, lambda: _publish(deps, user_id))
+
+
+def _publish(deps: Deps, user_id: str) -> None:
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rows = my_history(session, user_id, None, 12)
+        pending = [(t.name, c.id) for t, c in pending_prompts(session, user_id, now)]
+        led = [week_status(session, t, now) for t in led_teams(session, user_id)]
+        helping = rally.helping(session, user_id)
+        dashboards: list[Block] = []
+        for team in led_teams(session, user_id):
+            cycle = summaries.latest_cycle(session, team.id, now)
+            if cycle is None:
+                continue
+            gathered = summaries.gather(session, team, cycle)
+            dashboards += dashboard_blocks(
+                team.name,
+                summary_blocks(gathered.summary),
+                summaries.chart_of_latest(session, team.id),
+            )
+        tz = next(
+            (
+                m.tz
+                for t in team_store.teams_of(session, user_id)
+                if (m := team_store.member(session, t.id, user_id)) is not None and m.tz
+            ),
+            None,
+        )
+    view = home_view(
+        rows=rows,
+        tz=tz,
+        pending=pending,
+        led=led,
+        extra=helping_blocks(helping, user_id) + dashboards,
+    )
+    deps.client.views_publish(user_id=user_id, view=view)

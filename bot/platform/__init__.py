@@ -1,0 +1,1 @@
+"""The platform every feature stands on: config, deps, Slack client, delivery, work."""

@@ -1,0 +1,142 @@
+"""HTTP mode: a WSGI app with `POST /slack/events` and `GET /healthz`, served by waitress."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from waitress import create_server, wasyncore
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from bot.platform.work import wall_clock
+from storage.jobs import backlog
+
+log = logging.getLogger("oneness.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+class OnenessWSGI:
+    """Routes Slack's requests to Bolt and answers the health check."""
+
+    def __init__(self, app: App, engine: Engine) -> None:
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._engine = engine
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return _plain(start_response, *self._health())
+        if path == EVENTS_PATH and method == "POST":
+            try:
+                return self._slack(environ, start_response)
+            except Exception:
+                # Bolt itself can trip over a signed but malformed payload (a view without a
+                # type); that is the sender's error, never a 5xx.
+                log.exception("malformed Slack request refused")
+                return _plain(
+                    start_response,
+                    "400 Bad Request",
+                    b'{"ok": false, "error": "malformed request"}',
+                )
+        return _plain(start_response, "404 Not Found", b"Not Found")
+
+    def _health(self) -> tuple[str, bytes]:
+        """200 with the job backlog when the database answers, else 503."""
+        try:
+            jobs = backlog(self._engine, now=wall_clock())
+        except SQLAlchemyError:
+            return "503 Service Unavailable", b'{"ok": false, "error": "database unavailable"}'
+        body = {"ok": True, "jobs": asdict(jobs)}
+        return "200 OK", json.dumps(body).encode()
+
+
+def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+LISTEN_BACKLOG = 1024
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket that other processes may bind to the same port as well."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(LISTEN_BACKLOG)
+    return sock
+
+
+class HttpServer:
+    """A waitress server that can run in the foreground or in a thread, and stop cleanly."""
+
+    def __init__(
+        self,
+        wsgi: OnenessWSGI | Any,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = 8,
+        shared_port: bool = False,
+        ident: str = "oneness",
+    ) -> None:
+        # With shared_port, several processes listen on one port (SO_REUSEPORT) and the kernel
+        # spreads connections among them: `oneness run --processes N`.
+        where: dict[str, Any] = (
+            {"sockets": [reuse_port_socket(host, port)]}
+            if shared_port
+            else {"host": host, "port": port}
+        )
+        self._server: BaseWSGIServer | MultiSocketServer = create_server(
+            wsgi,
+            **where,
+            threads=threads,
+            ident=ident,
+            # Slack retries after 3 s; there is no point queueing requests much longer.
+            channel_timeout=30,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with port 0)."""
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    def serve_forever(self) -> None:
+        """Serve until close() is called (from a signal handler or another thread)."""
+        # asyncore raises on a closed socket map when close() races the loop; that is a stop.
+        with contextlib.suppress(OSError, ValueError):
+            self._server.run()
+
+    def start_in_thread(self) -> HttpServer:
+        """Serve in a daemon thread (tests, the demo)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="oneness-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop accepting requests, finish the requests in hand, and release the port."""
+        server: Any = self._server
+        server.task_dispatcher.shutdown()
+        # One server keeps its socket map in `_map`, several in `map`; it may be empty.
+        socket_map = getattr(server, "_map", None)
+        wasyncore.close_all(server.map if socket_map is None else socket_map)
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,172 @@
+"""Work acknowledged to Slack, kept in the database until it has run.
+
+A listener acknowledges, then hands its payload to `WorkQueue.submit`, which stores it as a job
+in the same request. So an answer Slack was told we accepted survives a crash of the process
+that was going to store it: another process (or this one, restarted) claims the job once its
+lease runs out.
+
+Where the job runs is the process's choice:
+
+- `local` (the default): the acknowledging process stores the job already claimed and runs it
+  on its own worker pool at once; a sweeper picks up jobs that crashed processes left behind.
+- `queue` (`oneness run --work-processes N`, `oneness work`): the acknowledging process only
+  stores the job; separate work processes claim and run it, so the interpreter that answers
+  Slack never waits behind the work (bench/ack.py).
+
+If the job cannot be stored (the database is down), the work runs in this process anyway: it
+will meet the same outage and tell the person "couldn't save that, please try again".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.platform.deps import TrackingExecutor
+from storage import jobs as store
+
+log = logging.getLogger("oneness.work")
+
+Work = Callable[[dict[str, Any]], None]
+
+# Long enough that no healthy job outlives it (a job makes a few Slack calls, retried on 429),
+# short enough that work a crashed process held is picked up within minutes.
+LEASE = timedelta(minutes=5)
+POLL_SECONDS = 0.2
+SWEEP_SECONDS = 30.0
+MODES = ("local", "queue")
+
+
+def wall_clock() -> datetime:
+    """Leases run on real time: the bot's injectable clock is the *domain's* time, which tests
+    move by weeks; moving it must not expire the lease of a job that is still running."""
+    return datetime.now(UTC)
+
+
+class WorkQueue:
+    """Named work functions, the job table, and the threads that run jobs."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        executor: TrackingExecutor,
+        *,
+        mode: str = "local",
+        now: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"work mode must be one of {MODES}, not {mode!r}")
+        self.mode = mode
+        self._engine = engine
+        self._executor = executor
+        self._now = now
+        self._work: dict[str, Work] = {}
+        self._writer = store.GroupWriter(engine)
+
+    def register(self, name: str, work: Work) -> None:
+        """Make `work` runnable by `name` in every process that registers the same listeners."""
+        if name in self._work:
+            raise ValueError(f"work {name!r} is registered twice")
+        self._work[name] = work
+
+    @property
+    def names(self) -> list[str]:
+        """The registered work names."""
+        return sorted(self._work)
+
+    def submit(self, name: str, body: dict[str, Any], *, user_id: str | None) -> None:
+        """Store the job (called while acknowledging), and in `local` mode start it now."""
+        work = self._work[name]
+        lease = LEASE if self.mode == "local" else None
+        row = store.job_values(
+            name,
+            json.dumps(body, separators=(",", ":")),
+            user_id=user_id,
+            now=self._now(),
+            lease=lease,
+        )
+        try:
+            job_id = self._writer.add(row)
+        except SQLAlchemyError as error:
+            log.warning("could not store %s work (%s); running it here", name, error)
+            self._executor.submit(work, body)
+            return
+        if lease is not None:
+            self._executor.submit(self._run, job_id, name, body)
+
+    def close(self) -> None:
+        """Release the connection jobs are stored on."""
+        self._writer.close()
+
+    def run_claimed(self, limit: int) -> int:
+        """Claim up to `limit` jobs and start them on the pool; how many were started."""
+        claimed = store.claim(self._engine, now=self._now(), lease=LEASE, limit=limit)
+        for job in claimed:
+            if job.attempts > 1:
+                log.warning("running %s job %d again (attempt %d)", job.name, job.id, job.attempts)
+            self._executor.submit(self._run, job.id, job.name, json.loads(job.body))
+        return len(claimed)
+
+    def _run(self, job_id: int, name: str, body: dict[str, Any]) -> None:
+        work = self._work.get(name)
+        if work is None:
+            # A newer release's job met an older process during a rolling upgrade; the lease
+            # lapses and a process that knows the name takes it.
+            log.error("no work named %s here; job %d is left for another process", name, job_id)
+            return
+        try:
+            work(body)
+        except Exception:
+            # Work reports its own failures to the person; this is a bug, logged once. The job
+            # is finished all the same, as running it again would fail the same way.
+            log.exception("%s job %d failed", name, job_id)
+        try:
+            store.finish(self._engine, job_id)
+        except SQLAlchemyError as error:
+            log.warning("job %d ran but could not be marked done (%s)", job_id, error)
+
+
+class Drainer:
+    """A thread that keeps the pool fed with claimed jobs until stopped."""
+
+    def __init__(self, queue: WorkQueue, executor: TrackingExecutor, *, slots: int) -> None:
+        self._queue = queue
+        self._executor = executor
+        self._slots = slots
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, *, interval: float) -> Drainer:
+        """Start claiming; when the table is empty, look again every `interval` seconds."""
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="oneness-drain", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _loop(self, interval: float) -> None:
+        while not self._stop.is_set():
+            free = self._slots - self._executor.pending
+            if free <= 0:
+                self._executor.wait_below(self._slots, timeout=interval)
+                continue
+            try:
+                started = self._queue.run_claimed(free)
+            except SQLAlchemyError as error:
+                log.warning("could not claim work (%s); trying again", error)
+                started = 0
+            if not started:
+                self._stop.wait(interval)
+
+    def stop(self) -> None:
+        """Stop claiming; jobs already started finish on the pool."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,1 @@
+"""`forget me` and what privacy needs beyond the features."""

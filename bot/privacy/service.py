@@ -1,0 +1,60 @@
+"""`/oneness forget me`: confirm, then delete a person's answers and history."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.platform.blocks import actions, button, section
+from bot.platform.deps import Deps
+from bot.platform.replies import Reply
+from bot.rally.blocks import RallyCard, nudge_message
+from storage import privacy as store
+from storage.db import transaction
+
+log = logging.getLogger("oneness.forget")
+
+CONFIRM = "forget_confirm"
+
+
+def confirmation() -> Reply:
+    """The question asked before anything is deleted."""
+    return Reply(
+        text="Forget you? This deletes your check-ins and history.",
+        blocks=[
+            section(
+                "*Forget you?* This deletes every check-in you gave, your rallies and offers, "
+                "the customer ratings logged for you, and your membership of every team. "
+                "It cannot be undone."
+            ),
+            actions(
+                button("Yes, forget me", CONFIRM, "yes", style="danger"), block_id="forget_actions"
+            ),
+        ],
+    )
+
+
+def forget_person(deps: Deps, user_id: str) -> str:
+    """Delete everything about the person; nudges about them are edited to "withdrawn"."""
+    with transaction(deps.sessions) as session:
+        nudges = store.nudges_about(session, user_id)
+        counts = store.forget(session, user_id)
+    withdrawn = nudge_message(
+        RallyCard(0, "", "", "anonymous", 0, "", "none", 0, None, "withdrawn")
+    )
+    for nudge in nudges:
+        try:
+            deps.client.chat_update(
+                channel=nudge.channel_id,
+                ts=nudge.message_ts,
+                text=withdrawn.text,
+                blocks=withdrawn.blocks,
+            )
+        except SlackApiError as error:
+            log.warning("could not withdraw a nudge: %s", error.response.get("error"))
+    log.info("forgot a person: %s", counts)
+    return (
+        f"Done. I deleted {counts['checkins']} check-ins and everything else about you, "
+        "and removed you from your teams. A lead can add you again any time."
+    )

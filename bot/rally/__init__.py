@@ -1,0 +1,1 @@
+"""The rally: a drop opens one per member; offers, one owner, follow-ups."""

@@ -1,0 +1,258 @@
+"""Rally messages: the nudge (worded by visibility), offers, the owner's DM, follow-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.platform import ids
+from bot.platform.blocks import Block, actions, button, context, section
+from bot.platform.escape import escape
+from bot.platform.replies import Reply
+
+
+@dataclass(frozen=True)
+class RallyCard:
+    """What a rally message may say; the visibility decides how much of it is shown."""
+
+    rally_id: int
+    team_name: str
+    member_id: str
+    visibility: str  # team | anonymous | leads
+    score: int
+    note: str
+    help: str
+    offers: int
+    owner_id: str | None
+    status: str  # open | resolved | withdrawn
+
+
+def _help_phrase(help_kind: str) -> str:
+    return {
+        "tools": "tools",
+        "specialist": "a specialist",
+        "mentorship": "mentorship",
+        "other": "a hand with something",
+        "none": "support",
+    }[help_kind]
+
+
+def nudge_text(card: RallyCard) -> str:
+    """The words of the nudge, with nothing the member did not allow to be shared."""
+    if card.status == "withdrawn":
+        return "This request for help was withdrawn."
+    if card.status == "resolved":
+        who = f"<@{card.member_id}>" if card.visibility == "team" else "A teammate"
+        return f":tada: {who} says the help landed. Thank you, team."
+    if card.visibility == "team":
+        lines = [
+            f":raising_hand: <@{card.member_id}> checked in at *{card.score}/10* and could use "
+            f"{_help_phrase(card.help)}."
+        ]
+        if card.note:
+            lines.append(f"> {escape(card.note)}")
+    else:
+        # Anonymous: no name, no score, no note; only the kind of help wanted.
+        lines = [
+            f":raising_hand: A teammate is having a rough week and could use "
+            f"{_help_phrase(card.help)}."
+        ]
+    return "\n".join(lines)
+
+
+def _status_line(card: RallyCard) -> str:
+    offers = f"{card.offers} offer{'s' if card.offers != 1 else ''} of help"
+    owner = f"owned by <@{card.owner_id}>" if card.owner_id else "no owner yet"
+    return f"{offers} · {owner}"
+
+
+def _offer_buttons(card: RallyCard) -> Block:
+    elements = [button("I can help", ids.RALLY_OFFER, str(card.rally_id), style="primary")]
+    if card.owner_id is None:
+        elements.append(button("I'll own this", ids.RALLY_OWN, str(card.rally_id)))
+    return actions(*elements, block_id="rally_actions")
+
+
+def nudge_message(card: RallyCard) -> Reply:
+    """The nudge in the team channel (or, for leads-only rallies, the leads' DM)."""
+    blocks: list[Block] = [section(nudge_text(card), block_id="nudge")]
+    if card.status == "open":
+        blocks.append(context(_status_line(card)))
+        blocks.append(_offer_buttons(card))
+    fallback = nudge_text(card).splitlines()[0]
+    return Reply(text=fallback, blocks=blocks)
+
+
+def leads_only_message(card: RallyCard) -> Reply:
+    """A leads-only rally, sent to each lead by DM: named, with the note."""
+    lines = [
+        f":lock: *Leads only* · {escape(card.team_name)}: <@{card.member_id}> checked in at "
+        f"*{card.score}/10* and could use {_help_phrase(card.help)}. Nothing was posted in the "
+        "channel."
+    ]
+    if card.note:
+        lines.append(f"> {escape(card.note)}")
+    blocks: list[Block] = [section("\n".join(lines)), context(_status_line(card))]
+    if card.status == "open":
+        blocks.append(_offer_buttons(card))
+    return Reply(text=f"Leads only: {card.member_id} could use help", blocks=blocks)
+
+
+def offer_to_member(card: RallyCard, helper_id: str, offer_id: int) -> Reply:
+    """Tell the member privately who offered; anonymous members choose whether to accept."""
+    if card.visibility == "anonymous":
+        return Reply(
+            text="A teammate offered to help.",
+            blocks=[
+                section(
+                    f"A teammate offered to help with your check-in in *{escape(card.team_name)}*"
+                    ". Accept, and the two of you learn who the other is; otherwise nobody does."
+                ),
+                actions(
+                    button("Accept the offer", ids.RALLY_ACCEPT, str(offer_id), style="primary"),
+                    block_id="accept",
+                ),
+            ],
+        )
+    return Reply(
+        text=f"{helper_id} offered to help.",
+        blocks=[
+            section(
+                f"<@{helper_id}> offered to help with your check-in in "
+                f"*{escape(card.team_name)}*. Reach out whenever suits you."
+            )
+        ],
+    )
+
+
+def accepted_messages(card: RallyCard, helper_id: str) -> tuple[Reply, Reply]:
+    """After an anonymous member accepts: (to the member, to the helper)."""
+    return (
+        Reply(
+            text="Connected.",
+            blocks=[section(f"You accepted <@{helper_id}>'s offer. They now know it's you.")],
+        ),
+        Reply(
+            text="Your offer was accepted.",
+            blocks=[
+                section(
+                    f"<@{card.member_id}> accepted your offer to help"
+                    f" ({_help_phrase(card.help)}). Over to you two."
+                )
+            ],
+        ),
+    )
+
+
+def owner_message(card: RallyCard) -> Reply:
+    """The owner's DM: what the member allowed to be shared, and Resolved."""
+    if card.visibility == "anonymous":
+        about = (
+            f"A teammate in *{escape(card.team_name)}* could use {_help_phrase(card.help)}."
+            " They stay anonymous unless they accept an offer; the leads can help connect."
+        )
+    else:
+        about = (
+            f"<@{card.member_id}> in *{escape(card.team_name)}* checked in at "
+            f"*{card.score}/10* and could use {_help_phrase(card.help)}."
+        )
+        if card.note:
+            about += f"\n> {escape(card.note)}"
+    return Reply(
+        text="You own this rally.",
+        blocks=[
+            section(f":handshake: You own this one until the help lands.\n{about}"),
+            actions(
+                button("Resolved", ids.RALLY_RESOLVE, str(card.rally_id), style="primary"),
+                block_id="owner_actions",
+            ),
+        ],
+    )
+
+
+def owner_to_member(card: RallyCard) -> Reply:
+    """Tell the member who owns their help."""
+    return Reply(
+        text="Someone owns your help.",
+        blocks=[
+            section(
+                f"<@{card.owner_id}> now owns getting you {_help_phrase(card.help)} in "
+                f"*{escape(card.team_name)}*."
+            )
+        ],
+    )
+
+
+def followup_message(card: RallyCard) -> Reply:
+    """The member is asked whether the help landed."""
+    return Reply(
+        text="Did the help land?",
+        blocks=[
+            section(
+                f"A few days ago you asked for {_help_phrase(card.help)} in "
+                f"*{escape(card.team_name)}*. Did the help land?"
+            ),
+            actions(
+                button("Resolved", ids.RALLY_RESOLVE, str(card.rally_id), style="primary"),
+                button("Still need help", ids.RALLY_STILL, str(card.rally_id)),
+                block_id="followup_actions",
+            ),
+        ],
+    )
+
+
+def still_need_message(card: RallyCard, *, to_owner: bool) -> Reply:
+    """Ping the owner (or the leads when nobody owns it) that help has not landed yet."""
+    who = f"<@{card.member_id}>" if card.visibility != "anonymous" else "A teammate"
+    text = f"{who} in *{escape(card.team_name)}* still needs {_help_phrase(card.help)}."
+    if not to_owner:
+        text += " Nobody owns this yet."
+    return Reply(
+        text=text,
+        blocks=[
+            section(text),
+            actions(
+                button("I'll own this", ids.RALLY_OWN, str(card.rally_id)),
+                button("Resolved", ids.RALLY_RESOLVE, str(card.rally_id)),
+                block_id="still_actions",
+            )
+            if not to_owner
+            else actions(
+                button("Resolved", ids.RALLY_RESOLVE, str(card.rally_id)), block_id="still_actions"
+            ),
+        ],
+    )
+
+
+def escalation_message(card: RallyCard) -> Reply:
+    """The leads' DM when nobody offered within a day."""
+    who = f"<@{card.member_id}>" if card.visibility != "anonymous" else "A teammate"
+    text = (
+        f":bell: Nobody has offered help in a day: {who} in *{escape(card.team_name)}* "
+        f"could use {_help_phrase(card.help)}."
+    )
+    return Reply(
+        text=text,
+        blocks=[
+            section(text),
+            actions(
+                button("I'll own this", ids.RALLY_OWN, str(card.rally_id)),
+                block_id="escalation_actions",
+            ),
+        ],
+    )
+
+
+def helping_blocks(cards: list[RallyCard], viewer: str) -> list[Block]:
+    """App Home: the open rallies I own or offered on."""
+    if not cards:
+        return []
+    blocks: list[Block] = [section("*Rallies you're helping with*")]
+    for card in cards[:20]:
+        role = "you own this" if card.owner_id == viewer else "you offered"
+        blocks.append(
+            section(
+                f"{nudge_text(card)}\n_{role}_",
+                accessory=button("Resolved", ids.RALLY_RESOLVE, str(card.rally_id)),
+            )
+        )
+    return blocks

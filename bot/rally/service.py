@@ -1,0 +1,416 @@
+"""The rally: a drop opens (or updates) one rally per member; offers, an owner, follow-ups."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.platform.delivery import Outgoing, deliver
+from bot.platform.deps import Deps
+from bot.platform.errors import Conflict, NotAllowed, NotFound
+from bot.platform.replies import Reply
+from bot.rally.blocks import (
+    RallyCard,
+    accepted_messages,
+    escalation_message,
+    followup_message,
+    leads_only_message,
+    nudge_message,
+    offer_to_member,
+    owner_message,
+    owner_to_member,
+    still_need_message,
+)
+from bot.rally.rules import judge
+from bot.schedule.calendar import MemberClock, is_paused, team_clock
+from storage import delivery as ledger
+from storage import rally as store
+from storage import teams as team_store
+from storage.db import transaction
+from storage.models import CheckIn, Rally
+
+log = logging.getLogger("oneness.rally")
+
+ESCALATE_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class _Surfaces:
+    card: RallyCard
+    channel_id: str
+    message_ts: str | None
+    leads: list[str]
+    lead_messages: list[tuple[str, str]]
+
+
+def _previous_scores(session: Session, checkin: CheckIn) -> list[int]:
+    rows = session.scalars(
+        select(CheckIn.score)
+        .where(
+            CheckIn.team_id == checkin.team_id,
+            CheckIn.user_id == checkin.user_id,
+            CheckIn.superseded_at.is_(None),
+            CheckIn.id != checkin.id,
+            CheckIn.created_at <= checkin.created_at,
+        )
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        .limit(4)
+    )
+    return list(rows)
+
+
+def _card(session: Session, rally: Rally) -> RallyCard:
+    team = team_store.team_by_id(session, rally.team_id)
+    checkin = session.get(CheckIn, rally.checkin_id) if rally.checkin_id else None
+    return RallyCard(
+        rally_id=rally.id,
+        team_name=team.name if team else "",
+        member_id=rally.user_id,
+        visibility=rally.visibility,
+        score=checkin.score if checkin else 0,
+        note=checkin.note if checkin else "",
+        help=rally.help,
+        offers=store.offer_count(session, rally.id),
+        owner_id=rally.owner_id,
+        status=rally.status,
+    )
+
+
+def after_checkin(deps: Deps, checkins: Sequence[CheckIn]) -> None:
+    """Run the drop rule on freshly stored check-ins; a drop opens or updates a rally."""
+    for checkin in checkins:
+        rally_id = _judge_and_record(deps, checkin.id)
+        if rally_id is not None:
+            refresh(deps, rally_id)
+
+
+def _judge_and_record(deps: Deps, checkin_id: int) -> int | None:
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        checkin = session.get(CheckIn, checkin_id)
+        if checkin is None or checkin.superseded_at is not None:
+            return None
+        team = team_store.team_by_id(session, checkin.team_id)
+        assert team is not None
+        drop = judge(
+            checkin.score,
+            _previous_scores(session, checkin),
+            floor=team.drop_floor,
+            delta=team.drop_delta,
+        )
+        if drop is None:
+            return None
+        log.info("drop for %s in team %s: %s", checkin.user_id, team.id, drop.reason)
+        rally = store.open_rally(session, team.id, checkin.user_id)
+        if rally is None:
+            try:
+                with session.begin_nested():
+                    rally = store.add_rally(
+                        session,
+                        Rally(
+                            team_id=team.id,
+                            user_id=checkin.user_id,
+                            checkin_id=checkin.id,
+                            status="open",
+                            visibility=checkin.visibility,
+                            help=checkin.help,
+                            opened_at=now,
+                            updated_at=now,
+                            followup_at=now + timedelta(days=team.followup_days),
+                        ),
+                    )
+                return rally.id
+            except IntegrityError:
+                rally = store.open_rally(session, team.id, checkin.user_id)
+                assert rally is not None
+        # One open rally per member: a later drop updates it instead of posting again.
+        rally.checkin_id, rally.visibility, rally.help = (
+            checkin.id,
+            checkin.visibility,
+            checkin.help,
+        )
+        rally.updated_at = now
+        return rally.id
+
+
+def _surfaces(session: Session, rally: Rally) -> _Surfaces:
+    team = team_store.team_by_id(session, rally.team_id)
+    assert team is not None
+    leads = team_store.lead_ids(session, team.id)
+    lead_messages = [
+        (d.channel_id, d.message_ts)
+        for lead in leads
+        if (d := ledger.get(session, f"rally:{rally.id}:leads:{lead}")) is not None
+        and d.status == "sent"
+        and d.channel_id
+        and d.message_ts
+    ]
+    return _Surfaces(_card(session, rally), team.channel_id, rally.message_ts, leads, lead_messages)
+
+
+def refresh(deps: Deps, rally_id: int) -> None:
+    """Post or update every message showing a rally, as its current state and visibility allow."""
+    with transaction(deps.sessions) as session:
+        rally = store.rally_by_id(session, rally_id)
+        if rally is None:
+            return
+        s = _surfaces(session, rally)
+    card = s.card
+    in_channel = card.visibility in ("team", "anonymous")
+    if s.message_ts:
+        shown = card if in_channel else replace(card, status="withdrawn")
+        message = nudge_message(shown)
+        deps.client.chat_update(
+            channel=s.channel_id, ts=s.message_ts, text=message.text, blocks=message.blocks
+        )
+    elif in_channel and card.status == "open":
+        message = nudge_message(card)
+        done = deliver(
+            deps,
+            Outgoing(
+                key=f"rally:{rally_id}:nudge",
+                kind="nudge",
+                channel=s.channel_id,
+                text=message.text,
+                blocks=message.blocks,
+            ),
+        )
+        if done.status == "sent":
+            with transaction(deps.sessions) as session:
+                row = store.rally_by_id(session, rally_id)
+                assert row is not None
+                row.channel_id, row.message_ts = done.channel_id, done.ts
+    leads_view = leads_only_message(card)
+    for channel, ts in s.lead_messages:
+        deps.client.chat_update(
+            channel=channel, ts=ts, text=leads_view.text, blocks=leads_view.blocks
+        )
+    if card.visibility == "leads" and card.status == "open":
+        for lead in s.leads:
+            if lead != card.member_id:
+                _dm(deps, f"rally:{rally_id}:leads:{lead}", lead, leads_view, kind="rally")
+
+
+def _dm(deps: Deps, key: str, user_id: str, message: Reply, *, kind: str = "rally") -> None:
+    deliver(
+        deps,
+        Outgoing(
+            key=key,
+            kind=kind,
+            channel=user_id,
+            text=message.text,
+            blocks=message.blocks,
+            user_id=user_id,
+        ),
+    )
+
+
+def _open_rally(session: Session, rally_id: int) -> Rally:
+    rally = store.rally_by_id(session, rally_id)
+    if rally is None:
+        raise NotFound("That rally no longer exists.")
+    if rally.status != "open":
+        raise Conflict("This rally is already closed. Thank you for looking out.")
+    return rally
+
+
+def offer_help(deps: Deps, rally_id: int, helper_id: str) -> str:
+    """Record an offer once and tell the member privately; returns the helper's reply."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rally = _open_rally(session, rally_id)
+        if rally.user_id == helper_id:
+            raise NotAllowed("This is your own check-in; your teammates will offer help here.")
+        offer = store.add_offer(session, rally.id, helper_id, now)
+        if offer is None:
+            return "You already offered to help; they have been told."
+        card = _card(session, rally)
+        offer_id = offer.id
+    _dm(
+        deps,
+        f"rally:{rally_id}:offer:{offer_id}",
+        card.member_id,
+        offer_to_member(card, helper_id, offer_id),
+    )
+    refresh(deps, rally_id)
+    if card.visibility == "anonymous":
+        return "Thank you. They've been told privately and can accept your offer."
+    return f"Thank you. <@{card.member_id}> has been told you offered."
+
+
+def accept_offer(deps: Deps, offer_id: int, user_id: str) -> str:
+    """An anonymous member accepts an offer: only now do the two learn of each other."""
+    with transaction(deps.sessions) as session:
+        offer = store.offer_by_id(session, offer_id)
+        if offer is None:
+            raise NotFound("That offer no longer exists.")
+        rally = _open_rally(session, offer.rally_id)
+        if rally.user_id != user_id:
+            raise NotAllowed("Only the person who asked for help can accept an offer.")
+        if offer.accepted:
+            return "You already accepted this offer."
+        offer.accepted = True
+        card = _card(session, rally)
+        helper = offer.helper_id
+    to_member, to_helper = accepted_messages(card, helper)
+    _dm(deps, f"rally:{rally.id}:accepted:{offer_id}:helper", helper, to_helper)
+    return to_member.text + f" <@{helper}> is the one who offered."
+
+
+def own(deps: Deps, rally_id: int, user_id: str) -> str:
+    """Make the clicker the one owner; they get what the member allowed and a Resolved button."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rally = _open_rally(session, rally_id)
+        if rally.user_id == user_id:
+            raise NotAllowed("This is your own check-in; someone else will own the help.")
+        if rally.owner_id == user_id:
+            return "You already own this."
+        if rally.owner_id is not None:
+            raise Conflict(f"<@{rally.owner_id}> already owns this. Offer help instead.")
+        rally.owner_id, rally.updated_at = user_id, now
+        store.add_offer(session, rally.id, user_id, now)
+        card = _card(session, rally)
+    _dm(deps, f"rally:{rally_id}:owner:{user_id}", user_id, owner_message(card))
+    _dm(deps, f"rally:{rally_id}:owned:{user_id}", card.member_id, owner_to_member(card))
+    refresh(deps, rally_id)
+    return "You own this now; I've sent you the details."
+
+
+def resolve(deps: Deps, rally_id: int, user_id: str) -> str:
+    """Close a rally; only the owner, the member or a lead may."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rally = store.rally_by_id(session, rally_id)
+        if rally is None:
+            raise NotFound("That rally no longer exists.")
+        allowed = {rally.user_id, rally.owner_id} | set(team_store.lead_ids(session, rally.team_id))
+        if user_id not in allowed:
+            raise NotAllowed("Only the owner, the person helped or a lead can resolve this.")
+        if rally.status != "open":
+            return "This is already closed."
+        rally.status, rally.closed_at, rally.updated_at = "resolved", now, now
+        rally.followup_at = None
+    refresh(deps, rally_id)
+    return "Resolved. Thank you for closing the loop."
+
+
+def still_need_help(deps: Deps, rally_id: int, user_id: str) -> str:
+    """The member says help has not landed: ping the owner, or the leads when there is none."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rally = _open_rally(session, rally_id)
+        if rally.user_id != user_id:
+            raise NotAllowed("Only the person who asked for help can say it hasn't landed.")
+        team = team_store.team_by_id(session, rally.team_id)
+        assert team is not None
+        rally.followup_at = now + timedelta(days=team.followup_days)
+        rally.updated_at = now
+        card = _card(session, rally)
+        targets = [rally.owner_id] if rally.owner_id else team_store.lead_ids(session, team.id)
+    stamp = now.strftime("%Y%m%dT%H%M")
+    for target in targets:
+        _dm(
+            deps,
+            f"rally:{rally_id}:still:{stamp}:{target}",
+            target,
+            still_need_message(card, to_owner=card.owner_id is not None),
+        )
+    who = "your owner" if card.owner_id else "your team's leads"
+    return f"Thanks for saying so. I've told {who}; I'll ask again in a few days."
+
+
+def withdraw(deps: Deps, team_id: int, user_id: str) -> None:
+    """Close a member's open rally when they leave the team; the nudge says it was withdrawn."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        rally = store.open_rally(session, team_id, user_id)
+        if rally is None:
+            return
+        rally.status, rally.closed_at, rally.updated_at = "withdrawn", now, now
+        rally_id = rally.id
+    refresh(deps, rally_id)
+
+
+@dataclass(frozen=True)
+class RallyWork:
+    """Follow-ups and escalations that are due."""
+
+    followups: list[tuple[int, datetime]]
+    escalations: list[int]
+    unposted: list[int]
+
+
+def due_rally_work(session: Session, now: datetime) -> RallyWork:
+    """Open rallies whose follow-up or escalation is due (paused members are not asked)."""
+    followups: list[tuple[int, datetime]] = []
+    escalations: list[int] = []
+    unposted: list[int] = []
+    for rally in store.open_rallies(session):
+        if rally.visibility in ("team", "anonymous") and rally.message_ts is None:
+            unposted.append(rally.id)  # its nudge failed to post earlier (Slack errors)
+        team = team_store.team_by_id(session, rally.team_id)
+        member = team_store.member(session, rally.team_id, rally.user_id)
+        if team is None or member is None:
+            continue
+        if rally.followup_at is not None and now >= rally.followup_at:
+            clock = MemberClock(member.user_id, member.tz, member.joined_at, member.paused_until)
+            if not is_paused(team_clock(team), clock, now):
+                followups.append((rally.id, rally.followup_at))
+        if (
+            rally.escalated_at is None
+            and now >= rally.opened_at + ESCALATE_AFTER
+            and store.offer_count(session, rally.id) == 0
+        ):
+            escalations.append(rally.id)
+    return RallyWork(followups, escalations, unposted)
+
+
+def send_rally_work(deps: Deps, work: RallyWork) -> tuple[int, int]:
+    """Deliver due follow-ups and escalations once each; returns how many of each."""
+    followups = escalations = 0
+    for rally_id in work.unposted:
+        refresh(deps, rally_id)
+    for rally_id, due in work.followups:
+        with transaction(deps.sessions) as session:
+            rally = store.rally_by_id(session, rally_id)
+            if rally is None or rally.status != "open":
+                continue
+            card = _card(session, rally)
+        _dm(
+            deps,
+            f"rally:{rally_id}:followup:{due.strftime('%Y%m%dT%H%M')}",
+            card.member_id,
+            followup_message(card),
+        )
+        with transaction(deps.sessions) as session:
+            rally = store.rally_by_id(session, rally_id)
+            if rally is not None and rally.followup_at == due:
+                rally.followup_at = None
+        followups += 1
+    for rally_id in work.escalations:
+        with transaction(deps.sessions) as session:
+            rally = store.rally_by_id(session, rally_id)
+            if rally is None or rally.status != "open":
+                continue
+            card = _card(session, rally)
+            leads = team_store.lead_ids(session, rally.team_id)
+        for lead in leads:
+            _dm(deps, f"rally:{rally_id}:escalate:{lead}", lead, escalation_message(card))
+        with transaction(deps.sessions) as session:
+            rally = store.rally_by_id(session, rally_id)
+            if rally is not None:
+                rally.escalated_at = deps.clock.now()
+        escalations += 1
+    return followups, escalations
+
+
+def helping(session: Session, user_id: str) -> list[RallyCard]:
+    """Open rallies this person owns or offered on, as cards."""
+    return [_card(session, r) for r in store.rallies_helped_by(session, user_id)]

@@ -1,0 +1,1 @@
+"""The calendar (pure) and the tick that orchestrates the features."""

@@ -1,0 +1,1 @@
+"""The weekly summary: figures (pure), closing the week, the chart, export."""

@@ -1,0 +1,173 @@
+"""Posting the weekly summary: figures and chart in the channel, the named version to leads."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.platform.delivery import Outgoing, deliver, upload_once
+from bot.platform.deps import Deps
+from bot.schedule.dates import shift_week, week_label, week_monday, zone
+from bot.summary.blocks import (
+    leads_summary_blocks,
+    leads_summary_text,
+    summary_blocks,
+    summary_text,
+)
+from bot.summary.chart import render_trend_chart
+from bot.summary.figures import (
+    AnswerRow,
+    NamedLines,
+    RallyRow,
+    RatingRow,
+    Summary,
+    WeekInput,
+    build_summary,
+    named_lines,
+)
+from storage import checkin as checkin_store
+from storage import summary as store
+from storage import teams as team_store
+from storage.db import transaction
+from storage.models import Cycle, Team
+
+log = logging.getLogger("oneness.summary")
+
+TREND_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Everything one summary shows."""
+
+    team_id: int
+    team_name: str
+    channel_id: str
+    leads: list[str]
+    summary: Summary
+    named: NamedLines
+
+
+def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
+    """Read the last eight weeks of a team in a handful of queries and summarise them."""
+    cycles = store.recent_cycles(session, team.id, cycle.week, TREND_WEEKS)
+    ids = [c.id for c in cycles]
+    answers: dict[int, list[AnswerRow]] = {i: [] for i in ids}
+    week_of = {c.id: c.week for c in cycles}
+    for row in store.current_weekly_answers(session, ids):
+        assert row.cycle_id is not None
+        answers[row.cycle_id].append(
+            AnswerRow(
+                row.user_id,
+                week_of[row.cycle_id],
+                row.score,
+                row.deliverables,
+                row.customers,
+                row.help,
+                row.visibility,
+                row.note,
+            )
+        )
+    expected: dict[int, set[str]] = {i: set() for i in ids}
+    for cycle_id, user_id in store.prompted(session, ids):
+        expected[cycle_id].add(user_id)
+    weeks = [WeekInput(c.week, tuple(sorted(expected[c.id])), tuple(answers[c.id])) for c in cycles]
+    tz = zone(team.timezone)
+    since = datetime.combine(week_monday(shift_week(cycle.week, -4)), datetime.min.time(), tz)
+    ratings = [
+        RatingRow(r.user_id, r.score, week_label(r.created_at, tz))
+        for r in store.ratings_since(session, team.id, since)
+    ]
+    rallies = [
+        RallyRow(r.user_id, r.visibility, r.owner_id, r.help)
+        for r in store.open_team_rallies(session, team.id)
+    ]
+    names = team_store.member_names(session, team.id)
+    return Gathered(
+        team.id,
+        team.name,
+        team.channel_id,
+        team_store.lead_ids(session, team.id),
+        build_summary(team.name, weeks, ratings, rallies),
+        named_lines(weeks, names),
+    )
+
+
+def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered | None:
+    """Post a week's summary once (a lead's `/oneness summary` posts a fresh one each time)."""
+    with transaction(deps.sessions) as session:
+        cycle = checkin_store.cycle_by_id(session, cycle_id)
+        team = team_store.team_by_id(session, cycle.team_id) if cycle else None
+        if cycle is None or team is None:
+            return None
+        gathered = gather(session, team, cycle)
+    # Each `/oneness summary` is a new post; the automatic one is posted once per week.
+    key = f"summary:{cycle_id}" + (f":manual:{uuid.uuid4().hex}" if manual else "")
+    s = gathered.summary
+    deliver(
+        deps,
+        Outgoing(
+            key=key,
+            kind="summary",
+            channel=gathered.channel_id,
+            text=summary_text(s),
+            blocks=summary_blocks(s),
+        ),
+    )
+    png = render_trend_chart(s.trend, title=f"{gathered.team_name}: the last {len(s.trend)} weeks")
+    file_id = upload_once(
+        deps,
+        f"{key}:chart",
+        channel=gathered.channel_id,
+        content=png,
+        filename=f"oneness-{s.week}.png",
+        title=f"{gathered.team_name} · {s.week}",
+    )
+    if file_id:
+        with transaction(deps.sessions) as session:
+            row = checkin_store.cycle_by_id(session, cycle_id)
+            if row is not None:
+                row.chart_file_id = file_id
+    for lead in gathered.leads:
+        deliver(
+            deps,
+            Outgoing(
+                key=f"{key}:leads:{lead}",
+                kind="summary",
+                channel=lead,
+                text=leads_summary_text(s),
+                blocks=leads_summary_blocks(s, gathered.named),
+                user_id=lead,
+            ),
+        )
+    return gathered
+
+
+def close_week(deps: Deps, cycle_id: int) -> None:
+    """Post the automatic summary, then close the week (a crash in between posts it once)."""
+    post_summary(deps, cycle_id)
+    with transaction(deps.sessions) as session:
+        cycle = checkin_store.cycle_by_id(session, cycle_id)
+        if cycle is not None and cycle.closed_at is None:
+            cycle.closed_at = deps.clock.now()
+
+
+def latest_cycle(session: Session, team_id: int, now: datetime) -> Cycle | None:
+    """The open cycle, else the most recent one."""
+    for cycle in checkin_store.open_cycles(session, now):
+        if cycle.team_id == team_id:
+            return cycle
+    recent = store.recent_cycles(session, team_id, "9999-W99", 1)
+    return recent[-1] if recent else None
+
+
+def chart_of_latest(session: Session, team_id: int) -> str | None:
+    """The file id of the team's latest summary chart."""
+    for cycle in reversed(store.recent_cycles(session, team_id, "9999-W99", 3)):
+        if cycle.chart_file_id:
+            return cycle.chart_file_id
+    return None

@@ -1,0 +1,1 @@
+"""Teams: setup, membership, roles, account changes."""

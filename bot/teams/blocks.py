@@ -1,0 +1,141 @@
+"""The setup modal, and reading its submission into plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commands.grammar import WEEKDAYS, parse_time, parse_zone
+from bot.platform import ids
+from bot.platform.blocks import Block, input_block, modal, option, plain
+from bot.platform.errors import UsageError
+
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class SetupForm:
+    """A valid setup submission."""
+
+    name: str
+    channel_id: str
+    members: tuple[str, ...]
+    leads: tuple[str, ...]
+    weekday: str
+    time: str
+    timezone: str
+
+
+def setup_modal(*, caller: str, zone: str, channel_id: str | None = None) -> Block:
+    """The setup form, prefilled with the caller as lead and their zone."""
+    channel_element: Block = {
+        "type": "conversations_select",
+        "action_id": ids.SETUP_CHANNEL,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channel_id and channel_id.startswith(("C", "G")):
+        channel_element["initial_conversation"] = channel_id
+    return modal(
+        ids.SETUP_VIEW,
+        "Set up a team",
+        [
+            input_block(
+                ids.SETUP_NAME,
+                "Team name",
+                {"type": "plain_text_input", "action_id": ids.SETUP_NAME, "max_length": 80},
+            ),
+            input_block(
+                ids.SETUP_CHANNEL,
+                "Team channel (nudges and summaries go here)",
+                channel_element,
+            ),
+            input_block(
+                ids.SETUP_MEMBERS,
+                "Members (prompted every week)",
+                {"type": "multi_users_select", "action_id": ids.SETUP_MEMBERS},
+                optional=True,
+            ),
+            input_block(
+                ids.SETUP_LEADS,
+                "Leads",
+                {
+                    "type": "multi_users_select",
+                    "action_id": ids.SETUP_LEADS,
+                    "initial_users": [caller],
+                },
+                hint="Leads are not prompted unless also members.",
+            ),
+            input_block(
+                ids.SETUP_WEEKDAY,
+                "Check-in day",
+                {
+                    "type": "static_select",
+                    "action_id": ids.SETUP_WEEKDAY,
+                    "options": [option(n, d) for d, n in zip(WEEKDAYS, _DAY_NAMES, strict=True)],
+                    "initial_option": option("Friday", "fri"),
+                },
+            ),
+            input_block(
+                ids.SETUP_TIME,
+                "Check-in time",
+                {"type": "timepicker", "action_id": ids.SETUP_TIME, "initial_time": "15:00"},
+            ),
+            input_block(
+                ids.SETUP_ZONE,
+                "Time zone",
+                {
+                    "type": "plain_text_input",
+                    "action_id": ids.SETUP_ZONE,
+                    "initial_value": zone,
+                    "placeholder": plain("Europe/London, or local"),
+                },
+                hint="An IANA zone, or `local` to prompt each member in their own zone.",
+            ),
+        ],
+        submit="Create team",
+    )
+
+
+def _value(state: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return (state.get(block_id) or {}).get(block_id) or {}
+
+
+def read_setup(state: dict[str, Any]) -> SetupForm | dict[str, str]:
+    """The submitted form, or errors by block_id for Slack to show beside each field."""
+    errors: dict[str, str] = {}
+    name = (_value(state, ids.SETUP_NAME).get("value") or "").strip()
+    if not name:
+        errors[ids.SETUP_NAME] = "Give the team a name."
+    elif len(name) > 80:
+        errors[ids.SETUP_NAME] = "At most 80 characters."
+    channel_value = _value(state, ids.SETUP_CHANNEL)
+    channel = channel_value.get("selected_conversation") or channel_value.get("selected_channel")
+    if not isinstance(channel, str) or not channel.startswith(("C", "G")):
+        errors[ids.SETUP_CHANNEL] = "Pick a channel (not a DM) for nudges and summaries."
+    members = _users(_value(state, ids.SETUP_MEMBERS).get("selected_users"))
+    leads = _users(_value(state, ids.SETUP_LEADS).get("selected_users"))
+    if not leads:
+        errors[ids.SETUP_LEADS] = "A team needs at least one lead."
+    selected = _value(state, ids.SETUP_WEEKDAY).get("selected_option") or {}
+    weekday = selected.get("value")
+    if weekday not in WEEKDAYS:
+        errors[ids.SETUP_WEEKDAY] = "Pick a day."
+    time = ""
+    try:
+        time = parse_time(str(_value(state, ids.SETUP_TIME).get("selected_time") or ""))
+    except UsageError:
+        errors[ids.SETUP_TIME] = "Pick a time."
+    zone = ""
+    try:
+        zone = parse_zone((_value(state, ids.SETUP_ZONE).get("value") or "").strip() or "UTC")
+    except UsageError:
+        errors[ids.SETUP_ZONE] = "Use an IANA zone such as Europe/London, or `local`."
+    if errors:
+        return errors
+    return SetupForm(name, str(channel), members, leads, str(weekday), time, zone)
+
+
+def _users(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(v for v in value if isinstance(v, str) and v.startswith(("U", "W"))))

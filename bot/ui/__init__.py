@@ -1,1 +1,0 @@
-"""Block Kit builders: pure functions from plain data to blocks and views."""

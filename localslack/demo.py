@@ -1,0 +1,754 @@
+"""`oneness demo`: a small team's week against the built-in local Slack, as a readable transcript.
+
+No Slack account and no configuration: the demo starts the local Slack, the real bot over
+HTTP on a throwaway SQLite database and a fake clock, plays a team through its commands and
+a week of check-ins, and prints what each person saw. Each scene is one function taking a
+`Stage`; add a scene by writing one and listing it in `SCENES`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import secrets
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import build_deps, create_app
+from bot.platform import ids
+from bot.platform.clock import FakeClock
+from bot.platform.config import Settings
+from bot.platform.deps import Deps
+from bot.platform.server import HttpServer, OnenessWSGI
+from bot.schedule.tick import TickReport, tick
+from localslack import Channel, Ephemeral, LocalSlack, Message, SlackDriver, User
+from localslack.driver import Reply
+from localslack.models import all_text
+
+# Wednesday 25 November 2026, 09:00 UTC; the team's prompts go out on Friday.
+START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+FRIDAY_15_LONDON = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # London is on UTC in November
+TEAM_CHANNEL = "CTEAM"
+BOT_USER = "UBOT"
+LEAD = "ULEAD"
+MEMBERS = ("UANN", "UBOB", "UCAT", "UDAN")
+
+CAST = [
+    User(id=LEAD, name="lee", real_name="Lee Lead", tz="Europe/London"),
+    User(id="UANN", name="ann", real_name="Ann Archer", tz="Europe/London"),
+    User(id="UBOB", name="bob", real_name="Bob Baker", tz="America/New_York"),
+    User(id="UCAT", name="cat", real_name="Cat Cole", tz="Europe/Berlin"),
+    User(id="UDAN", name="dan", real_name="Dan Dale", tz="Asia/Kolkata"),
+    User(id="UROBOT", name="robot", real_name="Robot", is_bot=True),
+    User(id="UGONE", name="gone", real_name="Gone Person", deleted=True),
+]
+CHANNELS = [Channel(id=TEAM_CHANNEL, name="team", members=[LEAD, *MEMBERS, BOT_USER])]
+
+LINE_LIMIT = 150  # characters per transcript line
+MESSAGE_LINES = 24  # lines shown per message before "… (n more lines)"
+WAIT = 15.0  # seconds to wait for the bot's background work
+
+
+class DemoFailure(Exception):
+    """A scene did not produce what it should have."""
+
+
+def mention(user_id: str) -> str:
+    """A user mention as Slack sends it in slash-command text (`<@UANN|ann>`)."""
+    name = next((u.name for u in CAST if u.id == user_id), user_id.lower())
+    return f"<@{user_id}|{name}>"
+
+
+class Transcript:
+    """Ordered lines of what happened, with headings per step; printed as it goes."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.lines: list[str] = []
+        self.stream = stream
+
+    def _emit(self, line: str) -> None:
+        self.lines.append(line)
+        if self.stream is not None:
+            print(line, file=self.stream, flush=True)
+
+    def heading(self, title: str) -> None:
+        """Start a step."""
+        if self.lines:
+            self._emit("")
+        self._emit(f"── {title} " + "─" * max(3, 70 - len(title)))
+
+    def note(self, text: str) -> None:
+        """A narrator's line (clock moves, ticks)."""
+        self._emit(f"   ({text})")
+
+    def entry(self, label: str, body: str) -> None:
+        """`label body`, continuation lines indented under the body."""
+        lines = [trim(line) for line in body.splitlines() if line.strip()] or ["(empty)"]
+        if len(lines) > MESSAGE_LINES:
+            hidden = len(lines) - MESSAGE_LINES
+            lines = [*lines[:MESSAGE_LINES], f"… ({hidden} more lines)"]
+        indent = " " * (len(label) + 1)
+        self._emit(f"{label} {lines[0]}")
+        for line in lines[1:]:
+            self._emit(f"{indent}{line}")
+
+    def text(self) -> str:
+        """The whole transcript."""
+        return "\n".join(self.lines) + "\n"
+
+    def save(self, folder: Path) -> Path:
+        """Write transcript.txt into `folder` and return its path."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "transcript.txt"
+        path.write_text(self.text(), encoding="utf-8")
+        return path
+
+
+def trim(line: str, limit: int = LINE_LIMIT) -> str:
+    """One line, cut at `limit` characters with an ellipsis."""
+    line = line.rstrip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def render_blocks(text: str, blocks: list[dict[str, Any]]) -> str:
+    """What a person reads: block texts, buttons as `[7]`; the fallback text if no blocks."""
+    if not blocks:
+        return text
+    parts: list[str] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            buttons = [_element_label(e) for e in block.get("elements") or []]
+            parts.append(" ".join(b for b in buttons if b))
+        else:
+            parts.append(all_text(None, [block]))
+    return "\n".join(p for p in parts if p)
+
+
+def _element_label(element: dict[str, Any]) -> str:
+    kind = element.get("type")
+    label = all_text(None, [element.get("text") or element.get("placeholder") or {}])
+    if kind == "button":
+        return f"[{label}]"
+    return f"[{label or kind} ▾]"
+
+
+def render_view(view: dict[str, Any]) -> str:
+    """A modal: its title, then one line per input (`label: choices`), then its submit button."""
+    lines = [f"modal “{all_text(None, [view.get('title') or {}])}”"]
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            continue
+        label = all_text(None, [block.get("label") or {}])
+        element = block.get("element") or {}
+        options = [all_text(None, [o.get("text") or {}]) for o in element.get("options") or []]
+        shown = f"{label}: " + " / ".join(options) if options else f"{label}: ____"
+        lines.append("  " + shown + (" (optional)" if block.get("optional") else ""))
+    submit = all_text(None, [view.get("submit") or {}])
+    if submit:
+        lines.append(f"  [{submit}]")
+    return "\n".join(lines)
+
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL_MENTION = re.compile(r"<#(C[A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def as_shown(text: str, users: dict[str, str], channels: dict[str, str]) -> str:
+    """Mentions the way Slack shows them: `<@UANN>` as `@ann`, `<#CTEAM>` as `#team`."""
+    text = _USER_MENTION.sub(lambda m: "@" + users.get(m.group(1), m.group(1)), text)
+    return _CHANNEL_MENTION.sub(lambda m: "#" + channels.get(m.group(1), m.group(1)), text)
+
+
+@dataclass
+class Seen:
+    """What was already written to the transcript, to show only what is new or changed."""
+
+    messages: dict[tuple[str, str], str] = field(default_factory=dict)
+    ephemerals: set[tuple[str, str, str]] = field(default_factory=set)
+    views: dict[str, str] = field(default_factory=dict)
+
+
+class Stage:
+    """The running demo: local Slack, the bot, its clock, and the transcript of what people saw."""
+
+    def __init__(
+        self, slack: LocalSlack, driver: SlackDriver, deps: Deps, clock: FakeClock, out: Transcript
+    ) -> None:
+        self.slack = slack
+        self.driver = driver
+        self.deps = deps
+        self.clock = clock
+        self.out = out
+        self.seen = Seen()
+        self.names = {u.id: u.name for u in CAST} | {BOT_USER: "oneness"}
+        self.channel_names = {c.id: c.name for c in CHANNELS}
+
+    def say(self, label: str, body: str) -> None:
+        """A transcript entry with mentions shown as Slack shows them."""
+        self.out.entry(label, as_shown(body, self.names, self.channel_names))
+
+    # acting
+
+    def settle(self) -> None:
+        """Wait until the bot's work after every ack has finished."""
+        if not self.deps.executor.wait_idle(WAIT):
+            raise DemoFailure("the bot's background work did not finish in time")
+
+    def slash(self, user: str, text: str, channel: str | None = None) -> str:
+        """`user` runs `/oneness text`; returns the new ephemeral text they saw."""
+        where = f"   (in #{self.channel_names.get(channel, channel)})" if channel else ""
+        self.say(f"{self.names[user]} →", f"/oneness {text}{where}")
+        before = len(self.slack.ephemerals(user))
+        reply = self.driver.slash(user, text, channel=channel)
+        self._check_reply(reply, f"/oneness {text}")
+        self.show()
+        return "\n".join(e.all_text() for e in self.slack.ephemerals(user)[before:])
+
+    def click(self, user: str, message: Message | Ephemeral, action_id: str, label: str) -> Reply:
+        """`user` clicks the button `action_id` on `message`."""
+        self.say(f"{self.names[user]} →", f"clicks [{label}]")
+        reply = self.driver.click(user, message, action_id)
+        self._check_reply(reply, f"click {action_id}")
+        self.show()
+        return reply
+
+    def submit(
+        self, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]], summary: str
+    ) -> Reply:
+        """`user` fills in and submits an open modal."""
+        self.say(f"{self.names[user]} →", f"submits the form: {summary}")
+        reply = self.driver.submit_view(user, view, values)
+        self._check_reply(reply, "view submission")
+        if reply.response_action == "errors":
+            errors = (reply.body or {}).get("errors") or {}
+            self.say(f"{self.names[user]} ← form errors:", "; ".join(errors.values()))
+        self.show()
+        return reply
+
+    def dm(self, user: str, text: str) -> str:
+        """`user` writes `text` to the bot; returns the bot's new DM replies."""
+        self.say(f"{self.names[user]} → DM:", text)
+        before = len(self.bot_dms(user))
+        reply = self.driver.dm(user, text)
+        self._check_reply(reply, f"DM {text!r}")
+        self.show()
+        return "\n".join(m.all_text() for m in self.bot_dms(user)[before:])
+
+    def tick(self) -> TickReport:
+        """Run the scheduler's tick now and show what it sent."""
+        report = tick(self.deps)
+        self.settle()
+        self.out.note(
+            f"scheduler tick: {report.prompts} prompts, {report.reminders} reminders, "
+            f"{report.skipped} skipped, {report.failed} failed, {report.followups} follow-ups, "
+            f"{report.escalations} escalations"
+        )
+        self.show()
+        return report
+
+    def move_clock(self, when: datetime) -> None:
+        """Set the fake clock and say so."""
+        self.clock.set(when)
+        self.out.note(f"clock: {when:%a %d %b %Y %H:%M} UTC")
+
+    def _check_reply(self, reply: Reply, what: str) -> None:
+        self.settle()
+        if not reply.ok:
+            raise DemoFailure(f"{what}: the bot answered HTTP {reply.status}: {reply.body!r}")
+        if reply.errors:
+            raise DemoFailure(f"{what}: Slack would refuse the bot's answer: {reply.errors}")
+
+    # looking
+
+    def bot_dms(self, user: str) -> list[Message]:
+        """The bot's messages in a person's DM."""
+        return [m for m in self.slack.dms(user) if m.user != user]
+
+    def prompts(self, user: str) -> list[Message]:
+        """Weekly prompts in a person's DM (by their delivery key)."""
+        return [m for m in self.bot_dms(user) if _key(m).startswith("prompt:")]
+
+    def reminders(self, user: str) -> list[Message]:
+        """Reminders in a person's DM."""
+        return [m for m in self.bot_dms(user) if _key(m).startswith("reminder:")]
+
+    def show(self) -> None:
+        """Write every message, ephemeral and modal that is new since the last look."""
+        for user in [LEAD, *MEMBERS]:
+            for message in self.bot_dms(user):
+                self._show_message(message, f"{self.names[user]} ← DM")
+            for view in self.slack.open_views(user):
+                text = render_view(view)
+                if self.seen.views.get(str(view.get("id"))) != text:
+                    self.seen.views[str(view.get("id"))] = text
+                    self.say(f"{self.names[user]} ←", text)
+        for channel in CHANNELS:
+            for message in self.slack.messages(channel.id):
+                if message.user == BOT_USER:
+                    self._show_message(message, f"#{channel.name} ←")
+        for eph in self.slack.ephemerals():
+            key = (eph.channel, eph.ts, eph.user)
+            if key not in self.seen.ephemerals:
+                self.seen.ephemerals.add(key)
+                name = self.names.get(eph.user, eph.user)
+                self.say(f"{name} (only you) ←", render_blocks(eph.text, eph.blocks))
+
+    def look_away(self) -> None:
+        """Mark everything shown so far as seen without writing it (fast-forwarded weeks)."""
+        saved = self.out
+        self.out = Transcript(io.StringIO())
+        try:
+            self.show()
+        finally:
+            self.out = saved
+
+    def _show_message(self, message: Message, label: str) -> None:
+        key = (message.channel, message.ts)
+        text = render_blocks(message.text, message.blocks)
+        if message.files:
+            names = ", ".join(
+                str(f.get("name") or f.get("title") or f.get("id")) for f in message.files
+            )
+            text = f"[file: {names}]" if text in ("", "(empty)") else f"{text}\n[file: {names}]"
+        previous = self.seen.messages.get(key)
+        if previous == text:
+            return
+        self.seen.messages[key] = text
+        self.say(label + (" (updated):" if previous is not None else ":"), text)
+
+
+def _key(message: Message) -> str:
+    return str(((message.metadata or {}).get("event_payload") or {}).get("key", ""))
+
+
+def expect(condition: bool, message: str) -> None:
+    """Fail the demo with `message` unless `condition` holds."""
+    if not condition:
+        raise DemoFailure(message)
+
+
+def expect_in(needle: str, haystack: str, what: str) -> None:
+    """Fail unless `needle` occurs in `haystack` (case-insensitive)."""
+    if needle.lower() not in haystack.lower():
+        shown = " | ".join(haystack.splitlines()) or "nothing"
+        raise DemoFailure(f"{what}: expected {needle!r}, saw: {trim(shown, 400)}")
+
+
+def expect_refused(seen: str, reason: str, what: str) -> None:
+    """Fail unless the reply refuses (mentions `reason`, adds nobody)."""
+    expect_in(reason, seen, f"{what} (should be refused)")
+    expect("Added" not in seen, f"{what}: should be refused but said: {trim(seen, 400)}")
+
+
+# scenes
+
+
+def scene_cast(stage: Stage) -> None:
+    """Who is who in the local Slack."""
+    for user in CAST:
+        kind = "bot" if user.is_bot else "deactivated" if user.deleted else user.tz
+        stage.out.note(f"{user.name:<6} {user.real_name:<12} {kind}")
+    stage.out.note("#team: lee, ann, bob, cat, dan and the Oneness bot")
+
+
+def scene_help(stage: Stage) -> None:
+    """Anyone can ask for help."""
+    seen = stage.slash("UANN", "help")
+    expect_in("/oneness setup", seen, "/oneness help")
+
+
+def scene_setup(stage: Stage) -> None:
+    """The lead sets the team up in one line, in the team's channel."""
+    seen = stage.slash(LEAD, f"setup <#{TEAM_CHANNEL}|team> Rocket", channel=TEAM_CHANNEL)
+    expect_in("Rocket", seen, "/oneness setup")
+    expect_in("set up", seen, "/oneness setup")
+
+
+def scene_add_members(stage: Stage) -> None:
+    """The lead adds four members by mention."""
+    seen = stage.slash(LEAD, "add " + " ".join(mention(u) for u in MEMBERS), channel=TEAM_CHANNEL)
+    for user in MEMBERS:
+        expect_in(f"<@{user}>", seen, "/oneness add of four members")
+
+
+def scene_add_refused(stage: Stage) -> None:
+    """A bot and a deactivated account cannot be members."""
+    seen = stage.slash(LEAD, f"add {mention('UROBOT')}", channel=TEAM_CHANNEL)
+    expect_refused(seen, "is a bot", "/oneness add of a bot user")
+    seen = stage.slash(LEAD, f"add {mention('UGONE')}", channel=TEAM_CHANNEL)
+    expect_refused(seen, "deactivated", "/oneness add of a deactivated user")
+
+
+def scene_not_a_lead(stage: Stage) -> None:
+    """A member who is not a lead cannot change membership."""
+    seen = stage.slash("UBOB", f"add {mention('UROBOT')}", channel=TEAM_CHANNEL)
+    expect_refused(seen, "only leads", "/oneness add by a non-lead")
+
+
+def scene_lead(stage: Stage) -> None:
+    """The lead makes ann a lead too."""
+    seen = stage.slash(LEAD, f"lead {mention('UANN')}", channel=TEAM_CHANNEL)
+    expect_in("<@UANN>", seen, "/oneness lead")
+
+
+def scene_remove(stage: Stage) -> None:
+    """The lead removes dan by mistake, then adds him back."""
+    seen = stage.slash(LEAD, f"remove {mention('UDAN')}", channel=TEAM_CHANNEL)
+    expect_in("<@UDAN>", seen, "/oneness remove")
+    seen = stage.slash(LEAD, f"add {mention('UDAN')}", channel=TEAM_CHANNEL)
+    expect_in("<@UDAN>", seen, "/oneness add (back)")
+
+
+def scene_unknown(stage: Stage) -> None:
+    """An unknown subcommand gets a helpful error."""
+    seen = stage.slash("UCAT", "dance", channel=TEAM_CHANNEL)
+    expect_in("help", seen, "/oneness dance (unknown subcommand)")
+
+
+def scene_schedule(stage: Stage) -> None:
+    """The lead sets when prompts go out and a reminder after a day."""
+    seen = stage.slash(LEAD, "schedule fri 15:00 Europe/London", channel=TEAM_CHANNEL)
+    expect_in("15:00", seen, "/oneness schedule")
+    seen = stage.slash(LEAD, "remind 24h", channel=TEAM_CHANNEL)
+    expect(bool(seen.strip()), "/oneness remind 24h: no answer")
+
+
+def scene_prompts(stage: Stage) -> None:
+    """Friday 15:00 in London: every member gets the weekly prompt."""
+    stage.move_clock(FRIDAY_15_LONDON)
+    report = stage.tick()
+    expect(report.prompts == len(MEMBERS), f"tick sent {report.prompts} prompts, not 4")
+    for user in MEMBERS:
+        count = len(stage.prompts(user))
+        expect(count == 1, f"{stage.names[user]} got {count} weekly prompts, not exactly one")
+    expect(not stage.prompts(LEAD), "the lead, not a member, was prompted")
+
+
+def scene_answer_button(stage: Stage) -> None:
+    """ann answers with one click."""
+    stage.click("UANN", stage.prompts("UANN")[-1], f"{ids.SCORE_PREFIX}7", "7")
+    expect_in("7/10", stage.prompts("UANN")[-1].all_text(), "ann's prompt after clicking 7")
+
+
+def scene_answer_modal(stage: Stage) -> None:
+    """bob adds details in the form."""
+    stage.click("UBOB", stage.prompts("UBOB")[-1], ids.CHECKIN_DETAILS, "Add details")
+    views = stage.slack.open_views("UBOB")
+    expect(bool(views), "clicking Add details opened no modal for bob")
+    view = views[-1]
+    values = {
+        ids.CI_SCORE: {ids.CI_SCORE: "5"},
+        ids.CI_DELIVERABLES: {ids.CI_DELIVERABLES: "6"},
+        ids.CI_CUSTOMERS: {ids.CI_CUSTOMERS: "4"},
+        ids.CI_NOTE: {ids.CI_NOTE: "Release slipped; a customer is waiting on a fix."},
+        ids.CI_HELP: {ids.CI_HELP: "tools"},
+        ids.CI_VISIBILITY: {ids.CI_VISIBILITY: "team"},
+    }
+    reply = stage.submit(
+        "UBOB", view, values, "5 · deliverables 6 · customers 4 · note · help: tools · named"
+    )
+    expect(reply.response_action != "errors", f"bob's form was refused: {reply.body!r}")
+    expect(not stage.slack.open_views("UBOB"), "bob's form is still open after saving")
+    expect_in("5/10", stage.prompts("UBOB")[-1].all_text(), "bob's prompt after the form")
+
+
+def scene_answer_text(stage: Stage) -> None:
+    """cat answers in plain text; dan tries a score out of range and a greeting."""
+    seen = stage.dm("UCAT", "6 rough week, need a specialist")
+    expect_in("6/10", seen, "cat's text answer")
+    expect_in("6/10", stage.prompts("UCAT")[-1].all_text(), "cat's prompt after her text answer")
+    seen = stage.dm("UDAN", "11")
+    expect_in("scores go from 1 to 10", seen, "dan's `11`")
+    seen = stage.dm("UDAN", "hello")
+    expect(bool(seen.strip()), "dan's `hello` got no how-to reply")
+
+
+def scene_reminder(stage: Stage) -> None:
+    """A day later, one reminder goes to the one who has not answered."""
+    stage.move_clock(FRIDAY_15_LONDON + timedelta(hours=24, minutes=5))
+    report = stage.tick()
+    expect(report.reminders == 1, f"tick sent {report.reminders} reminders, not 1 (to dan)")
+    expect(len(stage.reminders("UDAN")) == 1, "dan did not get exactly one reminder")
+    for user in ("UANN", "UBOB", "UCAT"):
+        expect(not stage.reminders(user), f"{stage.names[user]} answered but was reminded")
+    stage.tick()
+    expect(len(stage.reminders("UDAN")) == 1, "a second tick reminded dan again")
+
+
+def scene_me_and_status(stage: Stage) -> None:
+    """A member looks at their own scores; the lead at the week."""
+    seen = stage.slash("UCAT", "me")
+    expect_in("6/10", seen, "/oneness me (cat)")
+    seen = stage.slash(LEAD, "status", channel=TEAM_CHANNEL)
+    expect_in("3/4", seen, "/oneness status (3 of 4 answered)")
+    expect_in("Not yet: <@UDAN>", seen, "/oneness status (dan has not answered)")
+
+
+def team_posts(stage: Stage) -> list[Message]:
+    """What the bot posted in the team channel."""
+    return [m for m in stage.slack.messages(TEAM_CHANNEL) if m.user == BOT_USER]
+
+
+def nudges(stage: Stage) -> list[Message]:
+    """Rally nudges in the team channel."""
+    return [m for m in team_posts(stage) if _key(m).startswith("rally:")]
+
+
+def summaries(stage: Stage) -> list[Message]:
+    """Weekly summaries in the team channel."""
+    return [m for m in team_posts(stage) if _key(m).startswith("summary:")]
+
+
+RALLY_DAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def scene_drop(stage: Stage) -> None:
+    """On a Tuesday dan's week goes wrong: a pulse at 3 nudges the team, anonymously."""
+    stage.move_clock(RALLY_DAY)
+    seen = stage.dm("UDAN", "3 stuck on the migration, need a specialist")
+    expect_in("3/10", seen, "dan's pulse")
+    posts = nudges(stage)
+    expect(len(posts) == 1, f"expected one nudge in #team, saw {len(posts)}")
+    text = posts[0].all_text()
+    expect_in("A teammate", text, "the anonymous nudge")
+    for leak in ("dan", "UDAN", "3/10", "migration"):
+        expect(leak not in text, f"the anonymous nudge leaks {leak!r}: {trim(text, 200)}")
+
+
+def scene_offer_and_owner(stage: Stage) -> None:
+    """bob offers help, ann owns it; dan accepts bob's offer, and only then do they meet."""
+    stage.click("UBOB", nudges(stage)[0], ids.RALLY_OFFER, "I can help")
+    stage.click("UANN", nudges(stage)[0], ids.RALLY_OWN, "I'll own this")
+    expect_in("owned by <@UANN>", nudges(stage)[0].all_text(), "the nudge after ann owns")
+    offers = [m for m in stage.bot_dms("UDAN") if "offered to help" in m.all_text()]
+    expect(bool(offers), "dan was not told that someone offered")
+    stage.click("UDAN", offers[-1], ids.RALLY_ACCEPT, "Accept the offer")
+    expect(
+        any("accepted your offer" in m.all_text() for m in stage.bot_dms("UBOB")),
+        "bob was not told that dan accepted",
+    )
+
+
+def scene_followup(stage: Stage) -> None:
+    """Three days later dan is asked whether the help landed, and closes the loop."""
+    stage.move_clock(RALLY_DAY + timedelta(days=3))
+    report = stage.tick()
+    expect(report.followups == 1, f"tick sent {report.followups} follow-ups, not 1")
+    asks = [m for m in stage.bot_dms("UDAN") if "Did the help land?" in m.all_text()]
+    stage.click("UDAN", asks[-1], ids.RALLY_RESOLVE, "Resolved")
+    expect_in("the help landed", nudges(stage)[0].all_text(), "the nudge after resolving")
+
+
+MONDAY_9_LONDON = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+# Scripted scores for the fast-forwarded weeks: (ann, bob, cat, dan); None = no answer.
+WEEKS_AHEAD: list[tuple[int | None, int | None, int | None, int | None]] = [
+    (7, 6, 6, 5),
+    (8, 7, 5, None),
+    (7, 7, 6, 6),
+    (8, 6, 7, 7),
+    (6, 5, None, 6),
+    (7, 7, 7, 7),
+    (8, 8, 7, 6),
+]
+
+
+def scene_summary(stage: Stage) -> None:
+    """Monday 09:00 the week closes: a summary with a chart, the named version to the lead."""
+    stage.slash(LEAD, "csat team 4 happy with the release", channel=TEAM_CHANNEL)
+    stage.move_clock(MONDAY_9_LONDON)
+    report = stage.tick()
+    expect(len(report.closed) == 1, "Monday's tick closed no week")
+    posts = [m.all_text() for m in team_posts(stage)]
+    expect(any("Weekly summary" in p for p in posts), "no summary in #team")
+    expect(any(f.filename.endswith(".png") for f in stage.slack.files), "no chart uploaded")
+    expect(
+        any("Leads' summary" in m.all_text() for m in stage.bot_dms(LEAD)),
+        "the lead got no named summary",
+    )
+
+
+def scene_trend(stage: Stage) -> None:
+    """The lead looks at one member's history."""
+    seen = stage.slash(LEAD, "trend @cat", channel=TEAM_CHANNEL)
+    expect_in("6/10", seen, "/oneness trend @cat")
+
+
+def scene_weeks(stage: Stage) -> None:
+    """Seven more weeks in fast-forward: prompts, answers, summaries (only summaries shown)."""
+    friday = FRIDAY_15_LONDON + timedelta(weeks=1)
+    for scores in WEEKS_AHEAD:
+        stage.look_away()
+        stage.clock.set(friday)
+        tick(stage.deps)
+        stage.settle()
+        for user, score in zip(MEMBERS, scores, strict=True):
+            if score is not None:
+                stage.driver.dm(user, str(score))
+        stage.settle()
+        stage.clock.set(friday + timedelta(days=2, hours=18))  # Monday 09:00
+        tick(stage.deps)
+        stage.settle()
+        stage.look_away()
+        friday += timedelta(weeks=1)
+    stage.out.note(f"fast-forwarded {len(WEEKS_AHEAD)} weeks; the latest summary:")
+    stage.seen.messages.pop(_key_of(summaries(stage)[-1]), None)
+    stage.show()
+    charts = [f for f in stage.slack.files if f.filename.endswith(".png")]
+    expect(len(charts) == 1 + len(WEEKS_AHEAD), f"{len(charts)} charts for 8 weeks")
+
+
+def _key_of(message: Message) -> tuple[str, str]:
+    return (message.channel, message.ts)
+
+
+def scene_export(stage: Stage) -> None:
+    """The lead exports the team's answers as CSV."""
+    seen = stage.slash(LEAD, "export", channel=TEAM_CHANNEL)
+    expect_in("as CSV", seen, "/oneness export")
+
+
+def scene_forget(stage: Stage) -> None:
+    """cat asks to be forgotten, confirms, and is gone."""
+    stage.slash("UCAT", "forget me")
+    question = stage.slack.ephemerals("UCAT")[-1]
+    stage.click("UCAT", question, "forget_confirm", "Yes, forget me")
+    seen = stage.slash("UCAT", "me")
+    expect_in("no check-ins", seen, "/oneness me after forget me")
+
+
+Scene = tuple[str, Callable[[Stage], None]]
+
+SCENES: list[Scene] = [
+    ("The cast: a lead, four members, a bot and a deactivated account", scene_cast),
+    ("Help", scene_help),
+    ("Lead sets up team Rocket in #team", scene_setup),
+    ("Lead adds ann, bob, cat and dan", scene_add_members),
+    ("A bot and a deactivated account cannot join", scene_add_refused),
+    ("Only leads change membership", scene_not_a_lead),
+    ("ann becomes a lead too", scene_lead),
+    ("Remove (and re-add) dan", scene_remove),
+    ("An unknown subcommand", scene_unknown),
+    ("Schedule: Fridays 15:00 London, remind after 24h", scene_schedule),
+    ("Friday 15:00: the weekly prompts go out", scene_prompts),
+    ("ann answers with a button", scene_answer_button),
+    ("bob adds details in the form", scene_answer_modal),
+    ("cat answers in text; dan fumbles", scene_answer_text),
+    ("A day later: one reminder", scene_reminder),
+    ("/oneness me and /oneness status", scene_me_and_status),
+    ("Monday 09:00: the week closes with a summary and a chart", scene_summary),
+    ("The lead looks at cat's trend", scene_trend),
+    ("Tuesday: dan's score drops and the team is nudged", scene_drop),
+    ("The team rallies: an offer, an owner, an accepted offer", scene_offer_and_owner),
+    ("Three days on: did the help land?", scene_followup),
+    ("Seven more weeks, fast-forwarded", scene_weeks),
+    ("The lead exports the answers", scene_export),
+    ("cat asks to be forgotten", scene_forget),
+]
+
+
+# running
+
+
+def quiet_logging() -> None:
+    """Only warnings and errors from the bot and its libraries, on stderr."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    root.setLevel(logging.WARNING)
+    for name in ("oneness", "slack_bolt", "slack_sdk", "waitress", "urllib3", "sqlalchemy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextmanager
+def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
+    """The local Slack and the real bot over HTTP on SQLite in `workdir`."""
+    from storage.db import upgrade
+
+    url = f"sqlite:///{workdir / 'oneness.db'}"
+    upgrade(url)
+    quiet_logging()  # migrations may reconfigure logging
+    slack = LocalSlack(users=CAST, channels=CHANNELS, bot_user_id=BOT_USER).start()
+    secret = secrets.token_hex(16)
+    clock = FakeClock(START)
+    settings = Settings(
+        bot_token=slack.bot_token,
+        signing_secret=secret,
+        api_url=slack.api_url,
+        database_url=url,
+        log_level="WARNING",
+    )
+    deps = build_deps(settings, clock=clock, workers=4)
+    server: HttpServer | None = None
+    try:
+        app = create_app(deps)
+        server = HttpServer(OnenessWSGI(app, deps.engine), host="127.0.0.1", port=0, threads=4)
+        server.start_in_thread()
+        driver = SlackDriver(
+            slack, bot_url=f"http://127.0.0.1:{server.port}/slack/events", signing_secret=secret
+        )
+        yield Stage(slack, driver, deps, clock, transcript)
+    finally:
+        deps.executor.wait_idle(WAIT)
+        if server is not None:
+            server.close()
+        deps.close()
+        slack.stop()
+
+
+def save_files(stage: Stage, folder: Path) -> None:
+    """Write every chart and export the bot uploaded into the output folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in stage.slack.files:
+        (folder / f"{file.id}-{file.filename}").write_bytes(file.content)
+
+
+def play(stage: Stage, scenes: list[Scene]) -> None:
+    """Run the scenes in order, each under its heading."""
+    for number, (title, scene) in enumerate(scenes, start=1):
+        stage.out.heading(f"{number}. {title}")
+        scene(stage)
+
+
+def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
+    """Play the demo, print and save the transcript; 0 on success, 1 if a scene failed."""
+    stream = stream if stream is not None else sys.stdout
+    folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="oneness-demo-"))
+    transcript = Transcript(stream)
+    transcript.heading("Oneness demo: team Rocket's week on a local Slack (no account needed)")
+    started = time.monotonic()
+    failure: str | None = None
+    with tempfile.TemporaryDirectory(prefix="oneness-demo-db-") as workdir:
+        try:
+            with running_stage(Path(workdir), transcript) as stage:
+                try:
+                    play(stage, SCENES)
+                finally:
+                    save_files(stage, folder)
+        except DemoFailure as error:
+            failure = str(error)
+        except Exception as error:  # any crash is reported as a failed demo
+            traceback.print_exc()
+            failure = f"{type(error).__name__}: {error}"
+    if failure:
+        transcript.heading("DEMO FAILED")
+        transcript.entry("✗", failure)
+    path = transcript.save(folder)
+    elapsed = time.monotonic() - started
+    print(f"\ntranscript: {path}  ({elapsed:.1f}s)", file=stream)
+    print(f"charts and exports: {folder}", file=stream)
+    if failure:
+        print(f"oneness demo: FAILED: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+__all__ = ["SCENES", "DemoFailure", "Stage", "Transcript", "run_demo"]
