@@ -71,7 +71,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.databases import database
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
 from localslack import Channel, LocalSlack, Message, Reply, SlackDriver, User
 from localslack.payloads import action, find_element
 
@@ -148,7 +148,7 @@ class _SlackSide:
         """A block_actions payload for a score button on the member's prompt (as driver.click)."""
         prompt = self.prompts[user]
         ws = self.slack.workspace
-        block_id, element = find_element(prompt.blocks, f"{ids.SCORE_PREFIX}{score}")
+        block_id, element = find_element(prompt.blocks, f"{checkin_ids.SCORE_PREFIX}{score}")
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower()},
@@ -346,7 +346,7 @@ def _floor_wsgi() -> Any:
 
     app.command("/oneness")(only_ack)
     app.event("message")(only_ack)
-    app.action(re.compile(rf"^{ids.SCORE_PREFIX}(10|[1-9])$"))(only_ack)
+    app.action(re.compile(rf"^{checkin_ids.SCORE_PREFIX}(10|[1-9])$"))(only_ack)
     return SlackRequestHandler(app, path=EVENTS_PATH)
 
 

@@ -23,9 +23,10 @@ the cost grows with the rows:
   `--weeks // 2` and `--weeks` weeks; the measured team is the middle one.
 
 Measured, in a fresh session each time (what a request does), the median of `--runs` runs
-after one warm-up: `summary` is `bot.summaries.gather` for the open (latest) cycle, `status`
-is `bot.reports.week_status`, `trend` is `bot.reports.my_history(session, user, team, 12)`,
-`chart` is `bot.chart.render_trend_chart` on the summary's trend. Each cell is the wall time,
+after one warm-up: `summary` is `bot.summary.service.gather` for the open (latest) cycle,
+`status` is `bot.summary.status.week_status`, `trend` is
+`bot.checkin.history.my_history(session, user, team, 12)`, `chart` is
+`bot.summary.chart.render_trend_chart` on the summary's trend. Each cell is the wall time,
 then in brackets the time spent in `cursor.execute` (SQLite steps rows lazily, so there it
 undercounts) and this process's CPU time; the 1-minute load average is printed beside, as
 other work on the machine inflates the wall time. Targets: summary, status and trend under
@@ -69,12 +70,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import database
+from bot.checkin.history import my_history
 from bot.checkin.rules import HELP_KINDS
 from bot.schedule.dates import next_occurrence, occurrence, shift_week, zone
 from bot.summary import service as bot_summaries
 from bot.summary.chart import render_trend_chart
 from bot.summary.service import Gathered
-from bot.summary.status import my_history, week_status
+from bot.summary.status import week_status
 from storage.db import make_engine, make_session_factory
 from storage.models import Base, Cycle, Team
 

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.checkin import ids
 from bot.checkin.blocks import CheckinContext, read_checkin
 from bot.checkin.service import (
     answer_button,
@@ -18,7 +19,6 @@ from bot.checkin.service import (
     submit_modal,
 )
 from bot.home.service import publish_home
-from bot.platform import ids
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.rally.service import after_checkin

@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.commands import grammar
+from bot.commands.blocks import help_reply
 from bot.commands.dispatch import Invocation, run_command
+from bot.platform.blocks import error_reply
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
-from bot.platform.replies import error_reply, help_reply
 from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 

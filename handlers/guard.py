@@ -11,8 +11,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
 
+from bot.platform.blocks import Reply, error_reply
 from bot.platform.errors import OnenessError
-from bot.platform.replies import Reply, error_reply
 
 log = logging.getLogger("oneness.handlers")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot.platform import ids
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
+from bot.rally import ids
 from bot.rally import service as rally
 from handlers.checkin import ack_only
 from handlers.flow import ack_then

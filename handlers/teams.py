@@ -8,9 +8,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands.dispatch import create_team_from_form
-from bot.platform import ids
+from bot.platform.blocks import Reply
 from bot.platform.deps import Deps
-from bot.platform.replies import Reply
+from bot.teams import ids
 from bot.teams.blocks import SetupForm, read_setup
 from handlers.flow import ack_then
 from handlers.guard import guarded

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_deps, create_app
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.platform.deps import Deps
 from bot.platform.server import HttpServer, OnenessWSGI
+from bot.rally import ids as rally_ids
 from bot.schedule.tick import TickReport, tick
 from localslack import Channel, Ephemeral, LocalSlack, Message, SlackDriver, User
 from localslack.driver import Reply
@@ -435,23 +436,25 @@ def scene_prompts(stage: Stage) -> None:
 
 def scene_answer_button(stage: Stage) -> None:
     """ann answers with one click."""
-    stage.click("UANN", stage.prompts("UANN")[-1], f"{ids.SCORE_PREFIX}7", "7")
+    stage.click("UANN", stage.prompts("UANN")[-1], f"{checkin_ids.SCORE_PREFIX}7", "7")
     expect_in("7/10", stage.prompts("UANN")[-1].all_text(), "ann's prompt after clicking 7")
 
 
 def scene_answer_modal(stage: Stage) -> None:
     """bob adds details in the form."""
-    stage.click("UBOB", stage.prompts("UBOB")[-1], ids.CHECKIN_DETAILS, "Add details")
+    stage.click("UBOB", stage.prompts("UBOB")[-1], checkin_ids.CHECKIN_DETAILS, "Add details")
     views = stage.slack.open_views("UBOB")
     expect(bool(views), "clicking Add details opened no modal for bob")
     view = views[-1]
     values = {
-        ids.CI_SCORE: {ids.CI_SCORE: "5"},
-        ids.CI_DELIVERABLES: {ids.CI_DELIVERABLES: "6"},
-        ids.CI_CUSTOMERS: {ids.CI_CUSTOMERS: "4"},
-        ids.CI_NOTE: {ids.CI_NOTE: "Release slipped; a customer is waiting on a fix."},
-        ids.CI_HELP: {ids.CI_HELP: "tools"},
-        ids.CI_VISIBILITY: {ids.CI_VISIBILITY: "team"},
+        checkin_ids.CI_SCORE: {checkin_ids.CI_SCORE: "5"},
+        checkin_ids.CI_DELIVERABLES: {checkin_ids.CI_DELIVERABLES: "6"},
+        checkin_ids.CI_CUSTOMERS: {checkin_ids.CI_CUSTOMERS: "4"},
+        checkin_ids.CI_NOTE: {
+            checkin_ids.CI_NOTE: "Release slipped; a customer is waiting on a fix."
+        },
+        checkin_ids.CI_HELP: {checkin_ids.CI_HELP: "tools"},
+        checkin_ids.CI_VISIBILITY: {checkin_ids.CI_VISIBILITY: "team"},
     }
     reply = stage.submit(
         "UBOB", view, values, "5 · deliverables 6 · customers 4 · note · help: tools · named"
@@ -526,12 +529,12 @@ def scene_drop(stage: Stage) -> None:
 
 def scene_offer_and_owner(stage: Stage) -> None:
     """bob offers help, ann owns it; dan accepts bob's offer, and only then do they meet."""
-    stage.click("UBOB", nudges(stage)[0], ids.RALLY_OFFER, "I can help")
-    stage.click("UANN", nudges(stage)[0], ids.RALLY_OWN, "I'll own this")
+    stage.click("UBOB", nudges(stage)[0], rally_ids.RALLY_OFFER, "I can help")
+    stage.click("UANN", nudges(stage)[0], rally_ids.RALLY_OWN, "I'll own this")
     expect_in("owned by <@UANN>", nudges(stage)[0].all_text(), "the nudge after ann owns")
     offers = [m for m in stage.bot_dms("UDAN") if "offered to help" in m.all_text()]
     expect(bool(offers), "dan was not told that someone offered")
-    stage.click("UDAN", offers[-1], ids.RALLY_ACCEPT, "Accept the offer")
+    stage.click("UDAN", offers[-1], rally_ids.RALLY_ACCEPT, "Accept the offer")
     expect(
         any("accepted your offer" in m.all_text() for m in stage.bot_dms("UBOB")),
         "bob was not told that dan accepted",
@@ -544,7 +547,7 @@ def scene_followup(stage: Stage) -> None:
     report = stage.tick()
     expect(report.followups == 1, f"tick sent {report.followups} follow-ups, not 1")
     asks = [m for m in stage.bot_dms("UDAN") if "Did the help land?" in m.all_text()]
-    stage.click("UDAN", asks[-1], ids.RALLY_RESOLVE, "Resolved")
+    stage.click("UDAN", asks[-1], rally_ids.RALLY_RESOLVE, "Resolved")
     expect_in("the help landed", nudges(stage)[0].all_text(), "the nudge after resolving")
 
 

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.checkin.rules import HELP_KINDS, HELP_LABELS, NOTE_LIMIT, VISIBILITY_LABELS, Answer
-from bot.platform import ids
-from bot.platform.blocks import Block, actions, button, context, input_block, modal, option, section
+from bot.checkin import ids
+from bot.checkin.history import trend_line
+from bot.checkin.rules import (
+    HELP_KINDS,
+    HELP_LABELS,
+    NOTE_LIMIT,
+    VISIBILITY_LABELS,
+    Answer,
+    sparkline,
+)
+from bot.platform.blocks import (
+    Block,
+    Reply,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    option,
+    section,
+)
 from bot.platform.escape import escape
-from bot.platform.replies import Reply
+from storage.models import CheckIn
 
 QUESTION = (
     "How one were you with your work and your customers this week? "
@@ -228,3 +248,59 @@ def read_checkin(state: dict[str, Any]) -> Answer | dict[str, str]:
     if errors or overall is None:
         return errors
     return Answer(overall, deliverables, customers, note, help_kind, visibility, source="modal")
+
+
+def _when(at: datetime, tz: str | None) -> str:
+    try:
+        local = at.astimezone(ZoneInfo(tz or "UTC"))
+    except (KeyError, ValueError):
+        local = at
+    return local.strftime("%a %d %b")
+
+
+def history_lines(rows: list[CheckIn], tz: str | None) -> str:
+    """One line per check-in, newest last."""
+    return "\n".join(
+        f"`{_when(r.created_at, tz)}` {r.kind:<6} {describe(r).splitlines()[0]}" for r in rows
+    )
+
+
+def me_reply(rows: list[CheckIn], tz: str | None) -> Reply:
+    """My last weeks, to me only."""
+    if not rows:
+        return Reply(
+            "No check-ins yet.",
+            [
+                section(
+                    "You have no check-ins yet. Answer your weekly prompt, "
+                    "or `/oneness checkin` now."
+                )
+            ],
+        )
+    return Reply(
+        text=f"Your last {len(rows)} check-ins: {sparkline([r.score for r in rows])}",
+        blocks=[
+            section(f"*Your trend* (only you see this)\n{trend_line(rows)}"),
+            section(history_lines(rows, tz)),
+            context("Leads of your team see your scores; the channel only with “team” visibility."),
+        ],
+    )
+
+
+def trend_reply(
+    user_id: str, team_name: str, rows: list[CheckIn], ratings: list[Any], tz: str | None
+) -> Reply:
+    """A lead's view of one member's history, with customer ratings beside it."""
+    blocks: list[Block] = [
+        section(f"*<@{user_id}> in {escape(team_name)}* (leads only)\n{trend_line(rows)}")
+    ]
+    if rows:
+        blocks.append(section(history_lines(rows, tz)))
+    if ratings:
+        lines = [
+            f"`{_when(r.created_at, tz)}` customers *{r.score}/5*"
+            + (f" · {escape(r.note)}" if r.note else "")
+            for r in ratings[-8:]
+        ]
+        blocks.append(section("*Customer ratings*\n" + "\n".join(lines)))
+    return Reply(text=f"{user_id}'s trend in {team_name}", blocks=blocks)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.checkin._record import Recorded, record_pulse, record_weekly
 from bot.checkin.blocks import CheckinContext, checkin_modal, recorded_message
-from bot.checkin.rules import Answer, Recorded, read_text_answer, record_pulse, record_weekly
+from bot.checkin.rules import Answer, read_text_answer
+from bot.platform.blocks import Reply
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound
-from bot.platform.replies import Reply
 from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store

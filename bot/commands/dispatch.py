@@ -7,28 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checkin.blocks import CheckinContext
+from bot.checkin.blocks import CheckinContext, me_reply, trend_reply
+from bot.checkin.history import my_history
 from bot.checkin.service import modal_for
 from bot.commands import grammar as c
-from bot.home.blocks import me_reply, status_reply, trend_reply
+from bot.commands.blocks import help_reply
+from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
 from bot.platform.directory import Directory, Person
 from bot.platform.errors import NotFound, UsageError
-from bot.platform.replies import (
-    Reply,
-    help_reply,
-    membership_reply,
-    team_created_reply,
-    text_reply,
-)
 from bot.privacy import service as forget
 from bot.rally import service as rally
 from bot.schedule.tick import tick
-from bot.summary import exports
+from bot.summary import export as exports
 from bot.summary import service as summaries
-from bot.summary import status as reports
+from bot.summary.blocks import status_reply
+from bot.summary.status import week_status
 from bot.teams import service as teams
-from bot.teams.blocks import SetupForm, setup_modal
+from bot.teams.blocks import SetupForm, membership_reply, setup_modal, team_created_reply
 from storage import teams as team_store
 from storage.db import transaction
 from storage.models import CustomerRating, Team
@@ -177,7 +173,7 @@ def _me(deps: Deps, inv: Invocation, command: c.Me) -> Reply:
             team = teams.resolve_team(
                 session, user_id=inv.user_id, channel_id=None, team_name=command.team
             )
-        rows = reports.my_history(session, inv.user_id, team, 8)
+        rows = my_history(session, inv.user_id, team, 8)
     tz = Directory(deps.client).person(inv.user_id).tz
     return me_reply(rows, tz)
 
@@ -188,7 +184,7 @@ def _status(deps: Deps, inv: Invocation, command: c.Status) -> Reply:
             session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
         )
         as_lead = team_store.is_lead(session, team.id, inv.user_id)
-        status = reports.week_status(session, team, deps.clock.now())
+        status = week_status(session, team, deps.clock.now())
     return status_reply(status, as_lead=as_lead)
 
 
@@ -196,7 +192,7 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     team_id = _team_id(deps, inv, command, "send prompts")
     report = tick(deps, team_id=team_id, force=True)
     with transaction(deps.sessions) as session:
-        status = reports.week_status(
+        status = week_status(
             session, team_store.team_by_id(session, team_id), deps.clock.now()
         )
     sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
@@ -330,7 +326,7 @@ def _trend(deps: Deps, inv: Invocation, command: c.Trend) -> Reply:
         assert team is not None
         if team_store.member(session, team_id, person.id) is None:
             raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
-        rows = reports.my_history(session, person.id, team, 12)
+        rows = my_history(session, person.id, team, 12)
         ratings = list(team_store.ratings_for(session, team_id, person.id))
         name = team.name
     return trend_reply(person.id, name, rows, ratings, person.tz)

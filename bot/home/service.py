@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.checkin.history import my_history, pending_prompts
 from bot.home.blocks import dashboard_blocks, home_view
 from bot.platform.blocks import Block
 from bot.platform.deps import Deps
@@ -9,7 +10,8 @@ from bot.rally import service as rally
 from bot.rally.blocks import helping_blocks
 from bot.summary import service as summaries
 from bot.summary.blocks import summary_blocks
-from bot.summary.status import led_teams, my_history, pending_prompts, week_status
+from bot.summary.status import week_status
+from bot.teams.service import led_teams
 from storage import teams as team_store
 from storage.db import transaction
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 Block = dict[str, Any]
@@ -109,3 +110,21 @@ def modal(
     if submit:
         view["submit"] = plain(submit[:24])
     return view
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral answer: fallback text and optional blocks."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+def text_reply(text: str) -> Reply:
+    """A reply that is just text (shown as one section)."""
+    return Reply(text=text, blocks=[section(text)])
+
+
+def error_reply(message: str) -> Reply:
+    """A refusal; the message says what was wrong and what to type instead."""
+    return Reply(text=message, blocks=[section(f":warning: {message}")])

@@ -6,9 +6,8 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.platform.blocks import actions, button, section
+from bot.platform.blocks import Reply, actions, button, section
 from bot.platform.deps import Deps
-from bot.platform.replies import Reply
 from bot.rally.blocks import RallyCard, nudge_message
 from storage import privacy as store
 from storage.db import transaction

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.platform import ids
-from bot.platform.blocks import Block, actions, button, context, section
+from bot.platform.blocks import Block, Reply, actions, button, context, section
 from bot.platform.escape import escape
-from bot.platform.replies import Reply
+from bot.rally import ids
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound
-from bot.platform.replies import Reply
 from bot.rally.blocks import (
     RallyCard,
     accepted_messages,

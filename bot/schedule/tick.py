@@ -11,9 +11,9 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session
 
 from bot.checkin.blocks import prompt_message, reminder_message
+from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver, skip
 from bot.platform.deps import Deps
-from bot.platform.replies import Reply
 from bot.rally.service import due_rally_work, send_rally_work
 from bot.schedule.calendar import (
     MemberClock,
@@ -27,6 +27,7 @@ from bot.schedule.calendar import (
 )
 from bot.schedule.dates import week_label, zone
 from bot.summary.service import close_week
+from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store
@@ -39,11 +40,6 @@ log = logging.getLogger("oneness.ticks")
 _TICK_LOCK = threading.Lock()
 # Slack trouble that a later tick can recover from: refusals after retries, timeouts, resets.
 SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
-
-
-def member_clocks(session: Session, team_id: int) -> list[MemberClock]:
-    """The scheduling view of a team's active members."""
-    return [MemberClock(*row) for row in team_store.member_schedules(session, team_id)]
 
 
 @dataclass

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from bot.checkin.rules import HELP_LABELS
-from bot.platform.blocks import SECTION_LIMIT, Block, context, divider, header, section
+from bot.platform.blocks import SECTION_LIMIT, Block, Reply, context, divider, header, section
 from bot.platform.escape import escape
 from bot.summary.figures import (
     BLIND_SPOT,
@@ -24,6 +24,7 @@ from bot.summary.figures import (
     RallyRow,
     Summary,
 )
+from bot.summary.status import WeekStatus
 
 MAX_BLOCKS = 50
 NOTE_PREVIEW = 300
@@ -245,3 +246,33 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
         )
     blocks.append(context("Only you and the other leads see this message."))
     return _cap(blocks)
+
+
+def status_reply(status: WeekStatus, *, as_lead: bool) -> Reply:
+    """This week: who answered (names for leads, counts for members) and the mean."""
+    if status.week is None:
+        return Reply(
+            f"{status.team_name}: no week is open.",
+            [
+                section(
+                    f"*{escape(status.team_name)}*: no week is open right now. Prompts go out on "
+                    "schedule, or a lead can `/oneness send` them now."
+                )
+            ],
+        )
+    mean = f"{status.mean:.1f}" if status.mean is not None else "–"
+    lines = [
+        f"*{escape(status.team_name)} · {status.week}*",
+        f"Answered: *{len(status.answered)}/{status.expected}* · team mean *{mean}*",
+    ]
+    if as_lead:
+        if status.answered:
+            lines.append("Answered: " + ", ".join(f"<@{u}>" for u in status.answered))
+        if status.missing:
+            lines.append("Not yet: " + ", ".join(f"<@{u}>" for u in status.missing))
+        if status.paused:
+            lines.append("Paused: " + ", ".join(f"<@{u}>" for u in status.paused))
+    return Reply(
+        text=f"{status.team_name}: {len(status.answered)}/{status.expected} answered",
+        blocks=[section("\n".join(lines))],
+    )

@@ -1,79 +1,64 @@
-"""The CSV export of a team's answers (DESIGN.md's columns), as a pure writer.
-
-- RFC 4180 CSV: comma separated, `\\r\\n` line ends, fields with commas, quotes or newlines
-  quoted by the `csv` module.
-- `created_at` is ISO 8601 in UTC with a `Z` and whole seconds: `2026-11-27T14:03:05Z`.
-- None becomes an empty cell (`cycle_week` is empty for pulses).
-- A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`,
-  so a spreadsheet never runs it as a formula (OWASP's CSV injection advice). Scores are 1-10,
-  so no number is ever touched.
-"""
+"""`/oneness export`: the team's answers as CSV, sent to the lead by DM."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 
-EXPORT_COLUMNS = (
-    "team",
-    "user_id",
-    "kind",
-    "cycle_week",
-    "score",
-    "deliverables",
-    "customers",
-    "help",
-    "visibility",
-    "note",
-    "created_at",
-)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from bot.platform.delivery import upload_once
+from bot.platform.deps import Deps
+from bot.summary._csv import ExportRow, export_csv
+from storage import summary as store
+from storage import teams as team_store
+from storage.db import transaction
 
 
-@dataclass(frozen=True)
-class ExportRow:
-    """One check-in as exported; kind is "weekly" or "pulse", cycle_week None for pulses."""
-
-    team: str
-    user_id: str
-    kind: str
-    cycle_week: str | None
-    score: int
-    deliverables: int | None
-    customers: int | None
-    help: str
-    visibility: str
-    note: str
-    created_at: datetime
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
 
 
-def iso_utc(at: datetime) -> str:
-    """An aware datetime as `YYYY-MM-DDTHH:MM:SSZ` in UTC; a naive one is refused."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime in export; pass an aware UTC datetime")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def build_export(deps: Deps, team_id: int, start: date | None, end: date | None) -> tuple[str, int]:
+    """The CSV text and its row count; `end` is inclusive (dates in UTC)."""
+    with transaction(deps.sessions) as session:
+        rows = [
+            ExportRow(
+                team,
+                c.user_id,
+                c.kind,
+                week,
+                c.score,
+                c.deliverables,
+                c.customers,
+                c.help,
+                c.visibility,
+                c.note,
+                c.created_at,
+            )
+            for c, week, team in store.export_rows(
+                session,
+                team_id,
+                _midnight(start) if start else None,
+                _midnight(end + timedelta(days=1)) if end else None,
+            )
+        ]
+    return export_csv(rows), len(rows)
 
 
-def safe_cell(value: object) -> str:
-    """A cell's text: None empty, numbers as they are, text defused against formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, bool | int | float):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def export_csv(rows: Iterable[ExportRow]) -> str:
-    """The header row, then one row per check-in."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([safe_cell(getattr(row, column)) for column in EXPORT_COLUMNS])
-    return buffer.getvalue()
+def send_export(deps: Deps, team_id: int, lead: str, start: date | None, end: date | None) -> str:
+    """Upload the CSV into the lead's DM with the bot; returns the confirmation to show."""
+    csv_text, count = build_export(deps, team_id, start, end)
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        name = team.name
+    dm = deps.client.conversations_open(users=lead)["channel"]["id"]
+    span = f"{start}..{end}" if start and end else "all"
+    upload_once(
+        deps,
+        f"export:{team_id}:{lead}:{uuid.uuid4().hex}",  # every export is a new file
+        channel=dm,
+        content=csv_text.encode(),
+        filename=f"oneness-{name}-{span}.csv".replace(" ", "_"),
+        title=f"{name} check-ins ({span})",
+    )
+    return f"Sent you {name}'s check-ins as CSV ({count} rows) in our DM."

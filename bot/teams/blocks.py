@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.commands.grammar import WEEKDAYS, parse_time, parse_zone
-from bot.platform import ids
-from bot.platform.blocks import Block, input_block, modal, option, plain
+from bot.platform.blocks import Block, Reply, input_block, modal, option, plain, text_reply
 from bot.platform.errors import UsageError
+from bot.teams import ids
+from bot.teams.service import MembershipResult
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -139,3 +140,41 @@ def _users(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(dict.fromkeys(v for v in value if isinstance(v, str) and v.startswith(("U", "W"))))
+
+
+def _people(ids: list[str]) -> str:
+    return ", ".join(f"<@{i}>" for i in ids)
+
+
+def membership_reply(verb: str, team_name: str, result: MembershipResult) -> Reply:
+    """What add/remove/lead did, naming each person."""
+    lines: list[str] = []
+    if result.done:
+        lines.append(f"{verb.capitalize()} {_people([p.id for p in result.done])} in {team_name}.")
+    if result.unchanged:
+        already = {
+            "added": "already members",
+            "removed": "not members",
+            "made lead": "already leads",
+        }
+        lines.append(
+            f"{_people([p.id for p in result.unchanged])}: {already.get(verb, 'unchanged')}."
+        )
+    for person, reason in result.refused:
+        lines.append(f":no_entry: <@{person.id}> {reason}, so I can't add them.")
+    return text_reply("\n".join(lines) or "Nothing changed.")
+
+
+def team_created_reply(team_name: str, channel_id: str, bot_in_channel: bool, when: str) -> Reply:
+    """Confirmation of setup, with what to do next."""
+    lines = [
+        f":white_check_mark: Team *{team_name}* is set up in <#{channel_id}> with you as lead.",
+        f"Check-ins go out {when}.",
+        "Next: `/oneness add @ann @bob` to add members (leads are not prompted unless added).",
+    ]
+    if not bot_in_channel:
+        lines.append(
+            f":point_right: Invite me to <#{channel_id}> with `/invite @Oneness` "
+            "so nudges and summaries can be posted there."
+        )
+    return text_reply("\n".join(lines))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.platform.directory import Person
 from bot.platform.errors import Conflict, NotAllowed, NotFound, UsageError
+from bot.schedule.calendar import MemberClock
 from storage import teams as store
 from storage.models import Team
 
@@ -154,3 +155,13 @@ def demote_creator_if_replaced(session: Session, team: Team, creator: str) -> No
     """Drop the creator's lead role when the setup form named other leads instead."""
     if len(store.lead_ids(session, team.id)) > 1:
         store.remove_lead(session, team.id, creator)
+
+
+def led_teams(session: Session, user_id: str) -> list[Team]:
+    """Teams this person leads."""
+    return [t for t in store.teams_of(session, user_id) if store.is_lead(session, t.id, user_id)]
+
+
+def member_clocks(session: Session, team_id: int) -> list[MemberClock]:
+    """The scheduling view of a team's active members."""
+    return [MemberClock(*row) for row in store.member_schedules(session, team_id)]

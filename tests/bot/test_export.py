@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.summary.export import EXPORT_COLUMNS, ExportRow, export_csv, iso_utc, safe_cell
+from bot.summary._csv import EXPORT_COLUMNS, ExportRow, export_csv, iso_utc, safe_cell
 
 HEADER = "team,user_id,kind,cycle_week,score,deliverables,customers,help,visibility,note,created_at"
 NOTE = 'late, again; the "new" tool\nbroke twice, so: help'

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
+from bot.rally import ids as rally_ids
+from bot.teams import ids as teams_ids
 from storage.db import transaction
 from storage.models import Base
 from tests.harness import Oneness
@@ -106,14 +108,14 @@ def test_dm_text_that_is_not_a_score(team: Oneness, text: str) -> None:
     value=JSONISH,
     action_id=st.sampled_from(
         [
-            f"{ids.SCORE_PREFIX}7",
-            ids.CHECKIN_DETAILS,
-            ids.CHECKIN_EDIT,
-            ids.RALLY_OFFER,
-            ids.RALLY_OWN,
-            ids.RALLY_RESOLVE,
-            ids.RALLY_ACCEPT,
-            ids.RALLY_STILL,
+            f"{checkin_ids.SCORE_PREFIX}7",
+            checkin_ids.CHECKIN_DETAILS,
+            checkin_ids.CHECKIN_EDIT,
+            rally_ids.RALLY_OFFER,
+            rally_ids.RALLY_OWN,
+            rally_ids.RALLY_RESOLVE,
+            rally_ids.RALLY_ACCEPT,
+            rally_ids.RALLY_STILL,
             "forget_confirm",
         ]
     ),
@@ -152,7 +154,7 @@ def test_block_actions_with_missing_or_wrong_fields(
 @given(
     state=JSONISH,
     metadata=st.one_of(st.text(max_size=30), st.just('{"team": 1}')),
-    callback=st.sampled_from([ids.CHECKIN_VIEW, ids.SETUP_VIEW, "unknown"]),
+    callback=st.sampled_from([checkin_ids.CHECKIN_VIEW, teams_ids.SETUP_VIEW, "unknown"]),
 )
 def test_view_submissions_with_wrong_shapes(
     team: Oneness, state: Any, metadata: str, callback: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.platform import ids
+from bot.teams import ids as teams_ids
 from localslack import field_values
 from storage.db import transaction
 from storage.models import Lead, Member, Team
@@ -84,13 +84,13 @@ def test_setup_modal_creates_team_with_members_and_schedule(oneness: Oneness) ->
     oneness.driver.slash("ULEAD", "setup", channel="CTEAM")
     oneness.settle()
     view = oneness.slack.open_views("ULEAD")[-1]
-    assert view["callback_id"] == ids.SETUP_VIEW
+    assert view["callback_id"] == teams_ids.SETUP_VIEW
     bad = oneness.driver.submit_view(
         "ULEAD",
         view,
         field_values(view, setup_name="Rocket", setup_channel="CTEAM", setup_zone="Mars/Olympus"),
     )
-    assert bad.response_action == "errors" and ids.SETUP_ZONE in bad.body["errors"]
+    assert bad.response_action == "errors" and teams_ids.SETUP_ZONE in bad.body["errors"]
     reply = oneness.driver.submit_view(
         "ULEAD",
         view,

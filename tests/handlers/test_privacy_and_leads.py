@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import String, Text, select
 
-from bot.platform import ids
 from bot.privacy.service import CONFIRM
+from bot.rally import ids as rally_ids
 from storage.db import transaction
 from storage.models import Base, CustomerRating
 from tests.handlers.test_rally import nudges, pulse
@@ -29,7 +29,7 @@ def test_forget_me_asks_first_then_leaves_nothing_in_any_table(oneness: Oneness)
     o.slash("UANN", "csat <@UBOB> 4 great demo", channel="CTEAM")
     pulse(o, "UANN", 2, note="bad week")
     pulse(o, "UBOB", 3)
-    o.driver.click("UANN", nudges(o)[1], ids.RALLY_OWN)  # ann owns bob's rally
+    o.driver.click("UANN", nudges(o)[1], rally_ids.RALLY_OWN)  # ann owns bob's rally
     o.settle()
     assert any("UANN" in v for v in every_value(o))
     asked = o.slash("UANN", "forget me")

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
+from bot.rally import ids as rally_ids
 from localslack import Message, field_values
 from storage.db import transaction
 from storage.models import Offer, Rally
@@ -105,27 +106,27 @@ def test_second_drop_updates_the_open_rally_instead_of_posting(team: Oneness) ->
 def test_offers_are_recorded_once_and_relayed_privately(team: Oneness) -> None:
     pulse(team, "UANN", 3)
     nudge = nudges(team)[0]
-    team.driver.click("UBOB", nudge, ids.RALLY_OFFER)
-    team.driver.click("UBOB", nudge, ids.RALLY_OFFER)
+    team.driver.click("UBOB", nudge, rally_ids.RALLY_OFFER)
+    team.driver.click("UBOB", nudge, rally_ids.RALLY_OFFER)
     team.settle()
     with transaction(team.deps.sessions) as session:
         assert [o.helper_id for o in session.scalars(select(Offer))] == ["UBOB"]
     assert "already offered" in seen_by(team, "UBOB")
     assert any("<@UBOB> offered to help" in m.all_text() for m in team.dms("UANN"))
     assert "1 offer of help" in nudges(team)[0].all_text()
-    team.driver.click("UANN", nudges(team)[0], ids.RALLY_OFFER)
+    team.driver.click("UANN", nudges(team)[0], rally_ids.RALLY_OFFER)
     team.settle()
     assert "your own check-in" in seen_by(team, "UANN")
 
 
 def test_anonymous_offer_is_accepted_before_names_are_shared(team: Oneness) -> None:
     pulse(team, "UANN", 2, visibility="anonymous")
-    team.driver.click("UBOB", nudges(team)[0], ids.RALLY_OFFER)
+    team.driver.click("UBOB", nudges(team)[0], rally_ids.RALLY_OFFER)
     team.settle()
     [offer_dm] = [m for m in team.dms("UANN") if "offered to help" in m.all_text()]
     assert "UBOB" not in offer_dm.all_text()
     assert not any("UANN" in m.all_text() for m in team.dms("UBOB"))
-    team.driver.click("UANN", offer_dm, ids.RALLY_ACCEPT)
+    team.driver.click("UANN", offer_dm, rally_ids.RALLY_ACCEPT)
     team.settle()
     assert "<@UBOB>" in seen_by(team, "UANN")
     assert any("<@UANN> accepted your offer" in m.all_text() for m in team.dms("UBOB"))
@@ -133,27 +134,27 @@ def test_anonymous_offer_is_accepted_before_names_are_shared(team: Oneness) -> N
 
 def test_one_owner_gets_the_details_and_the_nudge_shows_them(team: Oneness) -> None:
     pulse(team, "UANN", 3, note="need a hand with the audit")
-    team.driver.click("UBOB", nudges(team)[0], ids.RALLY_OWN)
+    team.driver.click("UBOB", nudges(team)[0], rally_ids.RALLY_OWN)
     team.settle()
     [owner_dm] = [m for m in team.dms("UBOB") if "You own this one" in m.all_text()]
     assert "need a hand with the audit" in owner_dm.all_text()
     assert "owned by <@UBOB>" in nudges(team)[0].all_text()
     assert any("<@UBOB> now owns" in m.all_text() for m in team.dms("UANN"))
-    team.driver.click("UCAT", nudges(team)[0], ids.RALLY_OFFER)  # the own button is gone
+    team.driver.click("UCAT", nudges(team)[0], rally_ids.RALLY_OFFER)  # the own button is gone
     team.settle()
     assert rallies(team)[0].owner_id == "UBOB"
 
 
 def test_only_owner_member_or_lead_can_resolve(team: Oneness) -> None:
     pulse(team, "UANN", 3)
-    team.driver.click("UBOB", nudges(team)[0], ids.RALLY_OWN)
+    team.driver.click("UBOB", nudges(team)[0], rally_ids.RALLY_OWN)
     team.settle()
     [owner_dm] = [m for m in team.dms("UBOB") if "You own this one" in m.all_text()]
-    team.driver.click("UCAT", owner_dm, ids.RALLY_RESOLVE, value=str(rallies(team)[0].id))
+    team.driver.click("UCAT", owner_dm, rally_ids.RALLY_RESOLVE, value=str(rallies(team)[0].id))
     team.settle()
     assert "Only the owner" in seen_by(team, "UCAT")
     assert rallies(team)[0].status == "open"
-    team.driver.click("UBOB", owner_dm, ids.RALLY_RESOLVE)
+    team.driver.click("UBOB", owner_dm, rally_ids.RALLY_RESOLVE)
     team.settle()
     assert rallies(team)[0].status == "resolved"
     assert "the help landed" in nudges(team)[0].all_text()
@@ -161,17 +162,17 @@ def test_only_owner_member_or_lead_can_resolve(team: Oneness) -> None:
 
 def test_follow_up_after_three_days_and_still_need_help_pings_owner(team: Oneness) -> None:
     pulse(team, "UANN", 3)
-    team.driver.click("UBOB", nudges(team)[0], ids.RALLY_OWN)
+    team.driver.click("UBOB", nudges(team)[0], rally_ids.RALLY_OWN)
     team.settle()
     start = team.clock.now()
     assert team.advance_to(start + timedelta(days=2, hours=23)).followups == 0
     assert team.advance_to(start + timedelta(days=3)).followups == 1
     assert team.advance_to(start + timedelta(days=3, hours=1)).followups == 0
     [ask] = [m for m in team.dms("UANN") if "Did the help land?" in m.all_text()]
-    team.driver.click("UANN", ask, ids.RALLY_STILL)
+    team.driver.click("UANN", ask, rally_ids.RALLY_STILL)
     team.settle()
     assert any("still needs a specialist" in m.all_text() for m in team.dms("UBOB"))
-    team.driver.click("UANN", ask, ids.RALLY_RESOLVE)
+    team.driver.click("UANN", ask, rally_ids.RALLY_RESOLVE)
     team.settle()
     assert rallies(team)[0].status == "resolved"
 
@@ -180,7 +181,7 @@ def test_still_need_help_without_owner_tells_the_leads(team: Oneness) -> None:
     pulse(team, "UANN", 3)
     team.advance_to(team.clock.now() + timedelta(days=3))
     [ask] = [m for m in team.dms("UANN") if "Did the help land?" in m.all_text()]
-    team.driver.click("UANN", ask, ids.RALLY_STILL)
+    team.driver.click("UANN", ask, rally_ids.RALLY_STILL)
     team.settle()
     assert any("Nobody owns this yet" in m.all_text() for m in team.dms("ULEAD"))
 
@@ -188,7 +189,7 @@ def test_still_need_help_without_owner_tells_the_leads(team: Oneness) -> None:
 def test_escalation_to_leads_when_nobody_offers_within_a_day(team: Oneness) -> None:
     pulse(team, "UANN", 3)
     pulse(team, "UCAT", 2)
-    team.driver.click("UBOB", nudges(team)[1], ids.RALLY_OFFER)  # cat's rally has an offer
+    team.driver.click("UBOB", nudges(team)[1], rally_ids.RALLY_OFFER)  # cat's rally has an offer
     team.settle()
     start = team.clock.now()
     assert team.advance_to(start + timedelta(hours=23)).escalations == 0
@@ -216,7 +217,7 @@ def test_paused_member_is_not_followed_up_until_back(team: Oneness) -> None:
 
 def test_home_lists_rallies_i_own_or_offered_on(team: Oneness) -> None:
     pulse(team, "UANN", 3)
-    team.driver.click("UBOB", nudges(team)[0], ids.RALLY_OWN)
+    team.driver.click("UBOB", nudges(team)[0], rally_ids.RALLY_OWN)
     team.driver.app_home_opened("UBOB")
     team.settle()
     team.driver.app_home_opened("UBOB")
@@ -230,7 +231,7 @@ def test_a_forged_click_on_someone_elses_prompt_stores_nothing(team: Oneness) ->
 
     team.advance_to(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
     ann_prompt = [m for m in team.dms("UANN") if "Weekly check-in" in m.all_text()][-1]
-    team.driver.click("UROBOT", ann_prompt, f"{ids.SCORE_PREFIX}1")  # not a member
+    team.driver.click("UROBOT", ann_prompt, f"{checkin_ids.SCORE_PREFIX}1")  # not a member
     team.settle()
     from storage.models import CheckIn
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
 from bot.platform.work import LEASE, wall_clock
 from storage import jobs
 from storage.db import transaction
@@ -84,7 +84,7 @@ def test_modals_open_at_once_while_other_work_waits(queued: Oneness) -> None:
     o.settle()
     assert waiting(o) == [("dm_received", "UANN")]
 
-    o.driver.click("UANN", o.prompt("UANN"), ids.CHECKIN_DETAILS)
+    o.driver.click("UANN", o.prompt("UANN"), checkin_ids.CHECKIN_DETAILS)
     o.driver.slash("UANN", "checkin", channel="CTEAM")
     o.settle()
     opened = [c for c in o.slack.calls_to("views.open") if c.ok]

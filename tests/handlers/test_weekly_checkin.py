@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
 from localslack import field_values
 from storage.db import transaction
 from storage.models import CheckIn, Delivery
@@ -44,15 +44,15 @@ def test_button_answer_is_stored_once_and_prompt_shows_it(oneness: Oneness) -> N
     make_team(oneness, "UANN")
     oneness.advance_to(FRIDAY_3PM_LONDON)
     prompt = oneness.prompt("UANN")
-    oneness.driver.click("UANN", prompt, f"{ids.SCORE_PREFIX}7")
-    oneness.driver.click("UANN", prompt, f"{ids.SCORE_PREFIX}7")  # a double click
+    oneness.driver.click("UANN", prompt, f"{checkin_ids.SCORE_PREFIX}7")
+    oneness.driver.click("UANN", prompt, f"{checkin_ids.SCORE_PREFIX}7")  # a double click
     oneness.settle()
     rows = checkins(oneness)
     assert [(r.user_id, r.score, r.kind) for r in rows] == [("UANN", 7, "weekly")]
     updated = oneness.prompt("UANN")
     assert "Recorded *7/10*" in updated.all_text()
     assert any(
-        e.get("action_id") == ids.CHECKIN_EDIT
+        e.get("action_id") == checkin_ids.CHECKIN_EDIT
         for b in updated.blocks
         for e in b.get("elements", [])
     )
@@ -108,14 +108,14 @@ def test_event_retry_stores_once(oneness: Oneness) -> None:
 def test_modal_answer_and_edit(oneness: Oneness) -> None:
     make_team(oneness, "UBOB")
     oneness.advance_to(FRIDAY_3PM_LONDON)
-    oneness.driver.click("UBOB", oneness.prompt("UBOB"), ids.CHECKIN_DETAILS)
+    oneness.driver.click("UBOB", oneness.prompt("UBOB"), checkin_ids.CHECKIN_DETAILS)
     oneness.settle()
     view = oneness.slack.open_views("UBOB")[-1]
     values = {
-        ids.CI_SCORE: "5",
-        ids.CI_NOTE: "<!channel> waiting on access",
-        ids.CI_HELP: "tools",
-        ids.CI_VISIBILITY: "leads",
+        checkin_ids.CI_SCORE: "5",
+        checkin_ids.CI_NOTE: "<!channel> waiting on access",
+        checkin_ids.CI_HELP: "tools",
+        checkin_ids.CI_VISIBILITY: "leads",
     }
     # Submitted twice at the same moment (a double press on Save).
     barrier = threading.Barrier(2)
@@ -136,10 +136,12 @@ def test_modal_answer_and_edit(oneness: Oneness) -> None:
     text = oneness.prompt("UBOB").all_text()
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
     # Edit: a new row, the old one superseded.
-    oneness.driver.click("UBOB", oneness.prompt("UBOB"), ids.CHECKIN_EDIT)
+    oneness.driver.click("UBOB", oneness.prompt("UBOB"), checkin_ids.CHECKIN_EDIT)
     oneness.settle()
     view = oneness.slack.open_views("UBOB")[-1]
-    oneness.driver.submit_view("UBOB", view, field_values(view, **{**values, ids.CI_SCORE: "8"}))
+    oneness.driver.submit_view(
+        "UBOB", view, field_values(view, **{**values, checkin_ids.CI_SCORE: "8"})
+    )
     oneness.settle()
     rows = checkins(oneness)
     assert [(r.score, r.superseded_at is not None) for r in rows] == [(5, True), (8, False)]
@@ -179,7 +181,7 @@ def test_send_is_idempotent_and_week_closes_at_summary_time(oneness: Oneness) ->
     monday_9am = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     report = oneness.advance_to(monday_9am)
     assert len(report.closed) == 1
-    oneness.driver.click("UANN", oneness.prompt("UANN"), f"{ids.SCORE_PREFIX}4")
+    oneness.driver.click("UANN", oneness.prompt("UANN"), f"{checkin_ids.SCORE_PREFIX}4")
     oneness.settle()
     assert checkins(oneness) == []
     assert any("has closed" in e.all_text() for e in oneness.slack.ephemerals("UANN"))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.platform import ids
+from bot.checkin import ids as checkin_ids
 from bot.platform.clock import FakeClock
 from localslack import field_values
 from storage.db import transaction
@@ -65,9 +65,9 @@ def test_home_check_in_now_button_opens_the_modal(oneness: Oneness) -> None:
     oneness.settle()
     home = oneness.slack.home_view("UANN")
     assert home is not None
-    oneness.driver.click_in_view("UANN", home, ids.HOME_CHECKIN)
+    oneness.driver.click_in_view("UANN", home, checkin_ids.HOME_CHECKIN)
     oneness.settle()
-    assert oneness.slack.open_views("UANN")[-1]["callback_id"] == ids.CHECKIN_VIEW
+    assert oneness.slack.open_views("UANN")[-1]["callback_id"] == checkin_ids.CHECKIN_VIEW
 
 
 def test_deactivated_account_is_no_longer_prompted(oneness: Oneness) -> None:

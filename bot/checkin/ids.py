@@ -1,14 +1,5 @@
 """action_id and callback_id constants shared by the builders and the listeners that answer them."""
 
-SETUP_VIEW = "setup_team"
-SETUP_NAME = "setup_name"
-SETUP_CHANNEL = "setup_channel"
-SETUP_MEMBERS = "setup_members"
-SETUP_LEADS = "setup_leads"
-SETUP_WEEKDAY = "setup_weekday"
-SETUP_TIME = "setup_time"
-SETUP_ZONE = "setup_zone"
-
 SCORE_PREFIX = "checkin_score_"  # + 1..10; action_ids must differ within a block
 CHECKIN_DETAILS = "checkin_details"
 CHECKIN_EDIT = "checkin_edit"
@@ -20,9 +11,3 @@ CI_CUSTOMERS = "ci_customers"
 CI_NOTE = "ci_note"
 CI_HELP = "ci_help"
 CI_VISIBILITY = "ci_visibility"
-
-RALLY_OFFER = "rally_offer"
-RALLY_OWN = "rally_own"
-RALLY_RESOLVE = "rally_resolve"
-RALLY_STILL = "rally_still_need"
-RALLY_ACCEPT = "rally_accept"

@@ -1,0 +1,10 @@
+"""action_id and callback_id constants shared by the builders and the listeners that answer them."""
+
+SETUP_VIEW = "setup_team"
+SETUP_NAME = "setup_name"
+SETUP_CHANNEL = "setup_channel"
+SETUP_MEMBERS = "setup_members"
+SETUP_LEADS = "setup_leads"
+SETUP_WEEKDAY = "setup_weekday"
+SETUP_TIME = "setup_time"
+SETUP_ZONE = "setup_zone"
