@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml localslack/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./localslack
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -19,10 +19,10 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests bench
+	$(BIN)/ruff check bot handlers storage localslack tests bench
 
 format: $(STAMP)
-	$(BIN)/ruff format bot handlers storage tests bench
+	$(BIN)/ruff format bot handlers storage localslack tests bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/fanout.py

@@ -74,8 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            from localslack.demo import run_demo
-
+            try:
+                from localslack.demo import run_demo
+            except ImportError:
+                print(
+                    "oneness: the demo runs on the local Slack, which is installed apart: "
+                    "pip install -e ./localslack (from a checkout of the repository)",
+                    file=sys.stderr,
+                )
+                return 2
             return run_demo(out=args.out)
         env = load_environment()
         if args.command == "db":

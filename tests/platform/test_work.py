@@ -15,7 +15,7 @@ from bot.platform.work import LEASE, wall_clock
 from storage import jobs
 from storage.db import transaction
 from storage.models import Job
-from tests.handlers.test_weekly_checkin import FRIDAY_3PM_LONDON, checkins, make_team
+from tests.checkin.test_weekly import FRIDAY_3PM_LONDON, checkins, make_team
 from tests.harness import Oneness, running_oneness
 
 

@@ -8,8 +8,8 @@ from bot.privacy.service import CONFIRM
 from bot.rally import ids as rally_ids
 from storage.db import transaction
 from storage.models import Base, CustomerRating
-from tests.handlers.test_rally import nudges, pulse
 from tests.harness import Oneness
+from tests.rally.test_rally import nudges, pulse
 
 
 def every_value(o: Oneness) -> list[str]:

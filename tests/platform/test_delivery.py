@@ -10,7 +10,7 @@ from bot.platform.delivery import METADATA_TYPE
 from storage import delivery as ledger
 from storage.db import transaction
 from storage.models import Delivery
-from tests.handlers.test_weekly_checkin import FRIDAY_3PM_LONDON, make_team
+from tests.checkin.test_weekly import FRIDAY_3PM_LONDON, make_team
 from tests.harness import Oneness
 
 

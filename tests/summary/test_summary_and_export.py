@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storage.db import transaction
 from storage.models import Base, Cycle
-from tests.handlers.test_weekly_checkin import FRIDAY_3PM_LONDON, make_team
+from tests.checkin.test_weekly import FRIDAY_3PM_LONDON, make_team
 from tests.harness import Oneness
 
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
