@@ -1,4 +1,5 @@
-"""Check-in listeners: score buttons, Add details / Edit, the modal, DM text, App Home button."""
+"""Check-in listeners: score buttons, Add details / Edit, the modal, DM text, the team picker,
+"Shared as … · Change", "That wasn't a score", the App Home's Check in now."""
 
 from __future__ import annotations
 
@@ -9,23 +10,33 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.checkin import ids
-from bot.checkin.blocks import CheckinContext, read_checkin
+from bot.checkin.blocks import CheckinContext, PickTeam, read_checkin
 from bot.checkin.service import (
+    Stored,
     answer_button,
+    answer_for_team,
     answer_text,
+    change_visibility,
     context_for_cycle,
     modal_for,
+    not_a_score,
     pulse_context,
     submit_modal,
 )
 from bot.home.service import publish_home
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
+from bot.platform.errors import NotFound, UsageError
 from bot.rally.service import after_checkin
 from handlers.flow import ack_then
-from handlers.guard import Tell, guarded, tell_by_respond
+from handlers.guard import Tell, guarded, parse_id, tell_by_respond
 
 SCORE_ACTION = re.compile(rf"^{ids.SCORE_PREFIX}(10|[1-9])$")
+# Action ids must differ within a block, so buttons of one kind carry a suffix.
+HOME_CHECKIN = re.compile(rf"^{ids.HOME_CHECKIN}(_\d+)?$")
+PICK_TEAM = re.compile(rf"^{ids.PICK_TEAM}_\d+$")
+SHARE_AS = re.compile(rf"^{ids.SHARE_AS}_(team|anonymous|leads)$")
+OUT_OF_DATE = "That button is out of date; use `/oneness checkin` instead."
 
 
 def tell_by_dm(kwargs: dict[str, Any]) -> Tell:
@@ -37,16 +48,24 @@ def tell_by_dm(kwargs: dict[str, Any]) -> Tell:
 
 
 def parse_score_value(value: str) -> tuple[int, int] | None:
-    """A score button's value `cycle:score`, or None when it is malformed."""
+    """A score button's value `cycle:score`, or None when it is malformed or out of range."""
     cycle, _, score = (value or "").partition(":")
-    if not (cycle.isdigit() and score.isdigit() and 1 <= int(score) <= 10):
+    cycle_id = parse_id(cycle)
+    if cycle_id is None or not (score.isdigit() and len(score) <= 2 and 1 <= int(score) <= 10):
         return None
-    return int(cycle), int(score)
+    return cycle_id, int(score)
 
 
 def ack_only(ack: Ack) -> None:
     """Acknowledge at once; the lazy listener does the work."""
     ack()
+
+
+def after_answer(deps: Deps, user_id: str, stored: Stored | None) -> None:
+    """What follows any stored answer: the drop rule (a rally), then the person's App Home."""
+    if stored is not None:
+        after_checkin(deps, stored.checkins)
+    publish_home(deps, user_id)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -56,30 +75,28 @@ def register(app: App, deps: Deps) -> None:
     def score_clicked(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         parsed = parse_score_value(action.get("value", ""))
         if parsed is None:
-            respond(
-                text="That button is out of date; use `/oneness checkin` instead.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
+            raise UsageError(OUT_OF_DATE)
         user = body["user"]["id"]
-        stored = answer_button(deps, user, *parsed)
-        after_checkin(deps, stored.checkins)
-        publish_home(deps, user)
+        after_answer(deps, user, answer_button(deps, user, *parsed))
 
     @guarded(tell_by_respond)
     def open_week_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        value = action.get("value", "")
-        if not value.isdigit():
-            return
+        cycle_id = parse_id(action.get("value"))
+        if cycle_id is None:
+            raise UsageError(OUT_OF_DATE)
         user = body["user"]["id"]
-        view = modal_for(deps, user, context_for_cycle(deps, int(value)))
+        view = modal_for(deps, user, context_for_cycle(deps, cycle_id))
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @guarded(tell_by_dm)
-    def open_pulse_modal(body: dict[str, Any], client: WebClient) -> None:
+    def open_pulse_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
-        ctx = pulse_context(deps, user, channel_id=None, team=None)
+        team_id = parse_id(action.get("value"))
+        ctx = (
+            CheckinContext(team_id, None)
+            if team_id is not None
+            else pulse_context(deps, user, channel_id=None, team=None)
+        )
         client.views_open(trigger_id=body["trigger_id"], view=modal_for(deps, user, ctx))
 
     def ack_checkin(ack: Ack, view: dict[str, Any]) -> None:
@@ -106,8 +123,7 @@ def register(app: App, deps: Deps) -> None:
         stored = submit_modal(deps, user, ctx, answer)
         if ctx.cycle_id is None:
             client.chat_postMessage(channel=user, text=f"Thanks. Recorded {answer.score}/10.")
-        after_checkin(deps, stored.checkins)
-        publish_home(deps, user)
+        after_answer(deps, user, stored)
 
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
@@ -118,11 +134,45 @@ def register(app: App, deps: Deps) -> None:
             return
         if not first_time(deps, f"event:{body.get('event_id') or event.get('ts')}"):
             return
-        stored, text = answer_text(deps, user, event.get("text") or "")
-        client.chat_postMessage(channel=channel, text=text)
+        stored, reply = answer_text(
+            deps, user, event.get("text") or "", channel=channel, ts=event.get("ts")
+        )
+        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
         if stored is not None:
-            after_checkin(deps, stored.checkins)
-            publish_home(deps, user)
+            after_answer(deps, user, stored)
+
+    @guarded(tell_by_respond)
+    def team_picked(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        choice = PickTeam.load(action.get("value", ""))
+        if choice is None:
+            raise UsageError("That button is out of date; reply with your number again.")
+        user = body["user"]["id"]
+        text = _message_text(client, choice)
+        stored, reply = answer_for_team(deps, user, choice, text)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        after_answer(deps, user, stored)
+
+    @guarded(tell_by_respond)
+    def share_as(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        checkin, _, visibility = (action.get("value") or "").partition(":")
+        checkin_id = parse_id(checkin)
+        if checkin_id is None:
+            raise UsageError("This button is out of date.")
+        user = body["user"]["id"]
+        reply = change_visibility(deps, user, checkin_id, visibility)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        publish_home(deps, user)
+
+    @guarded(tell_by_respond)
+    def wasnt_a_score(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        checkin_id = parse_id(action.get("value"))
+        if checkin_id is None:
+            raise UsageError("This button is out of date.")
+        user = body["user"]["id"]
+        respond(text=not_a_score(deps, user, checkin_id), replace_original=True)
+        publish_home(deps, user)
 
     # Bolt tries listeners in the order they were registered, building each one's arguments to
     # match it: the busiest (DM answers, score clicks) go first (bench/ack.py).
@@ -131,5 +181,21 @@ def register(app: App, deps: Deps) -> None:
     # Opening a modal uses the click's trigger_id, which expires in 3 s: never queued.
     app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal, durable=False))
     app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal, durable=False))
-    app.action(ids.HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal, durable=False))
+    app.action(HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal, durable=False))
     app.view(ids.CHECKIN_VIEW)(ack_then(deps, ack_checkin, save_checkin))
+    app.action(PICK_TEAM)(ack_then(deps, ack_only, team_picked))
+    app.action(SHARE_AS)(ack_then(deps, ack_only, share_as))
+    app.action(ids.NOT_A_SCORE_TEXT)(ack_then(deps, ack_only, wasnt_a_score))
+
+
+def _message_text(client: WebClient, choice: PickTeam) -> str:
+    """The person's DM message, read again (as it is now, edits included)."""
+    if not choice.ts:
+        raise NotFound("I can't find that message any more; reply with your number again.")
+    history = client.conversations_history(
+        channel=choice.channel, latest=choice.ts, inclusive=True, limit=1
+    )
+    for message in history.get("messages", []):
+        if message.get("ts") == choice.ts:
+            return str(message.get("text") or "")
+    raise NotFound("I can't find that message any more; reply with your number again.")

@@ -28,7 +28,7 @@ def report(error: Exception, tell: Tell) -> None:
     if isinstance(error, OnenessError):
         tell(error_reply(error.message))
     elif isinstance(error, OperationalError):
-        log.warning("database unavailable: %s", error.orig)
+        log.warning("database unavailable: %s", error.orig, exc_info=error)
         tell(error_reply(TRY_AGAIN))
     elif isinstance(error, SlackApiError):
         log.warning("Slack refused %s: %s", error.response.api_url, error.response.get("error"))
@@ -68,3 +68,15 @@ def tell_by_respond(kwargs: dict[str, Any]) -> Tell:
     return lambda reply: respond(
         text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False
     )
+
+
+# Database ids are 64-bit at most; a larger number in a payload is forged or garbled.
+ID_MAX = 2**63 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """A database id from a payload value, or None when it is not one (never an overflow)."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number <= ID_MAX else None

@@ -7,15 +7,21 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
+from bot.checkin.service import not_a_score
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
 from bot.rally import ids
 from bot.rally import service as rally
 from handlers.checkin import ack_only
 from handlers.flow import ack_then
-from handlers.guard import guarded, tell_by_respond
+from handlers.guard import guarded, parse_id, tell_by_respond
 
 Action = Callable[[Deps, int, str], str]
+
+
+def not_a_score_from_rally(deps: Deps, checkin_id: int, user_id: str) -> str:
+    """ "That wasn't a score" on the DM that told the member about their nudge."""
+    return not_a_score(deps, user_id, checkin_id)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -24,10 +30,10 @@ def register(app: App, deps: Deps) -> None:
     def listener(act: Action) -> Callable[..., None]:
         @guarded(tell_by_respond)
         def run(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-            value = action.get("value", "")
-            if not value.isdigit():
+            number = parse_id(action.get("value"))
+            if number is None:
                 raise UsageError("That button is out of date.")
-            answer = act(deps, int(value), body["user"]["id"])
+            answer = act(deps, number, body["user"]["id"])
             respond(text=answer, response_type="ephemeral", replace_original=False)
 
         run.__name__ = f"rally_{act.__name__}"
@@ -39,5 +45,7 @@ def register(app: App, deps: Deps) -> None:
         (ids.RALLY_RESOLVE, rally.resolve),
         (ids.RALLY_STILL, rally.still_need_help),
         (ids.RALLY_ACCEPT, rally.accept_offer),
+        (ids.RALLY_WITHDRAW, rally.withdraw_by_member),
+        (ids.NOT_A_SCORE, not_a_score_from_rally),
     ):
         app.action(action_id)(ack_then(deps, ack_only, listener(act)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,3 +110,49 @@ def claim_request(session: Session, key: str, now: datetime) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def previous_scores(session: Session, checkin: CheckIn, *, limit: int) -> list[int]:
+    """The member's current scores in the team before this check-in, newest first."""
+    rows = session.scalars(
+        select(CheckIn.score)
+        .where(
+            CheckIn.team_id == checkin.team_id,
+            CheckIn.user_id == checkin.user_id,
+            CheckIn.superseded_at.is_(None),
+            CheckIn.id != checkin.id,
+            CheckIn.created_at <= checkin.created_at,
+        )
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def checkin_by_id(session: Session, checkin_id: int) -> CheckIn | None:
+    """One check-in."""
+    return session.get(CheckIn, checkin_id)
+
+
+def by_message(session: Session, user_id: str, message_ts: str) -> CheckIn | None:
+    """The current check-in read from one of the person's DM messages."""
+    return session.scalar(
+        select(CheckIn).where(
+            CheckIn.user_id == user_id,
+            CheckIn.message_ts == message_ts,
+            CheckIn.superseded_at.is_(None),
+        )
+    )
+
+
+def delete_checkin(session: Session, row: CheckIn) -> None:
+    """Delete a check-in and the versions it superseded (a number that was not a score)."""
+    if row.message_ts:
+        session.execute(
+            delete(CheckIn).where(
+                CheckIn.user_id == row.user_id, CheckIn.message_ts == row.message_ts
+            )
+        )
+    else:
+        session.delete(row)
+    session.flush()

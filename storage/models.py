@@ -100,6 +100,9 @@ class Member(Base):
     tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The member's last explicit choice of visibility in this team; answers that carry no
+    # choice (a DM number, a button) use it, else the team's default.
+    visibility: Mapped[str | None] = mapped_column(String(16), nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -158,7 +161,9 @@ class CheckIn(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     help: Mapped[str] = mapped_column(String(16), default="none")
     visibility: Mapped[str] = mapped_column(String(16), default="anonymous")
-    source: Mapped[str] = mapped_column(String(16), default="button")  # button|modal|text
+    source: Mapped[str] = mapped_column(String(16), default="button")  # CheckinSource
+    # The DM message a text answer came from: "That wasn't a score" and edits find it by this.
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -193,6 +198,10 @@ class Rally(Base):
     help: Mapped[str] = mapped_column(String(16), default="none")
     channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The visibility the channel message at message_ts was worded for. A message is never
+    # reworded to a weaker one: it is withdrawn and a new one posted (one per change).
+    shown_visibility: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    nudges_posted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -75,3 +75,8 @@ def rallies_helped_by(session: Session, user_id: str) -> Sequence[Rally]:
         .where(Rally.status == "open", or_(Rally.owner_id == user_id, Rally.id.in_(offered)))
         .order_by(Rally.id)
     ).all()
+
+
+def rally_for_checkin(session: Session, checkin_id: int) -> Rally | None:
+    """The rally a check-in opened or last updated."""
+    return session.scalar(select(Rally).where(Rally.checkin_id == checkin_id))

@@ -106,19 +106,29 @@ class Oneness:
         self.clock.set(when)
         return self.tick()
 
-    def dms(self, user: str) -> list[Message]:
-        """The bot's messages in a person's DM (not the person's own)."""
-        return [m for m in self.slack.dms(user) if m.user != user]
+    def dms(self, user: str, *, welcomes: bool = False) -> list[Message]:
+        """The bot's messages in a person's DM (not the person's own); the welcome DMs sent on
+        joining a team only when asked for (tests of other things ignore them)."""
+        return [
+            m
+            for m in self.slack.dms(user)
+            if m.user != user and (welcomes or not _key(m).startswith("welcome:"))
+        ]
+
+    def welcomes(self, user: str) -> list[Message]:
+        """The welcome DMs a person was sent on being added to teams."""
+        return [m for m in self.slack.dms(user) if _key(m).startswith("welcome:")]
 
     def prompt(self, user: str) -> Message:
         """The newest weekly prompt in a DM."""
-        prompts = [
-            m
-            for m in self.dms(user)
-            if (m.metadata or {}).get("event_payload", {}).get("key", "").startswith("prompt:")
-        ]
+        prompts = [m for m in self.dms(user) if _key(m).startswith("prompt:")]
         assert prompts, f"no prompt for {user}"
         return prompts[-1]
+
+
+def _key(message: Message) -> str:
+    """The delivery key the bot put in a message's metadata ("" when none)."""
+    return str((message.metadata or {}).get("event_payload", {}).get("key", ""))
 
 
 @contextmanager

@@ -304,3 +304,83 @@ def trend_reply(
         ]
         blocks.append(section("*Customer ratings*\n" + "\n".join(lines)))
     return Reply(text=f"{user_id}'s trend in {team_name}", blocks=blocks)
+
+
+@dataclass(frozen=True)
+class PickTeam:
+    """One choice of team for a DM answer that could belong to several."""
+
+    team_id: int
+    team_name: str
+    cycle_id: int | None
+    channel: str
+    ts: str | None
+
+    def value(self) -> str:
+        """The button's value: team, week (0: a pulse), and the message to read again."""
+        return f"{self.team_id}:{self.cycle_id or 0}:{self.channel}:{self.ts or ''}"
+
+    @staticmethod
+    def load(value: str) -> PickTeam | None:
+        """From a button value; None when it is not ours (never an overflow)."""
+        parts = (value or "").split(":")
+        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 18 for p in parts[:2]):
+            return None
+        team, cycle, channel, ts = parts
+        if not team.strip("0") or len(channel) > 32 or len(ts) > 32:
+            return None
+        return PickTeam(int(team), "", int(cycle) or None, channel, ts or None)
+
+
+def pick_team_message(score: int, choices: list[PickTeam], *, weekly: bool) -> Reply:
+    """Which team is this answer for? Nothing is stored until one is picked."""
+    what = "this week's check-in" if weekly else "a check-in"
+    return Reply(
+        text=f"Which team is this {score}/10 for?",
+        blocks=[
+            section(
+                f"You are in several teams, so tell me which one this *{score}/10* is "
+                f"{what} for. Nothing is saved until you pick."
+            ),
+            actions(
+                *(
+                    button(c.team_name, f"{ids.PICK_TEAM}_{i}", c.value())
+                    for i, c in enumerate(choices[:25])
+                ),
+                block_id="pick_team",
+            ),
+        ],
+    )
+
+
+def visibility_phrase(visibility: str) -> str:
+    """How an answer is shared, in a few words."""
+    return {
+        "team": "named to your team",
+        "anonymous": "anonymously (teammates see “a teammate”; your leads see your name)",
+        "leads": "with your leads only",
+    }.get(visibility, visibility)
+
+
+def text_recorded_message(
+    *, team_name: str, checkin_id: int, score: int, weekly: bool, visibility: str
+) -> Reply:
+    """The reply to a typed answer: what was recorded, how it is shared, Change, and undo."""
+    kind = "this week's check-in" if weekly else "a check-in (outside the weekly prompt)"
+    others = [v for v in ("team", "anonymous", "leads") if v != visibility]
+    short = {"team": "Team", "anonymous": "Anonymous", "leads": "Leads only"}
+    return Reply(
+        text=f"Thanks. Recorded {score}/10 as {kind} for {escape(team_name)}.",
+        blocks=[
+            section(
+                f":white_check_mark: Thanks. Recorded *{score}/10* as {kind} for "
+                f"*{escape(team_name)}*."
+            ),
+            context(f"Shared {visibility_phrase(visibility)} · Change:"),
+            actions(
+                *(button(short[v], f"{ids.SHARE_AS}_{v}", f"{checkin_id}:{v}") for v in others),
+                button("That wasn't a score", ids.NOT_A_SCORE_TEXT, str(checkin_id)),
+                block_id="shared_as",
+            ),
+        ],
+    )

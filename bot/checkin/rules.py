@@ -15,14 +15,16 @@ HELP_LABELS = {
     "mentorship": "Mentorship",
     "other": "Something else",
 }
+# Option texts (at most 75 characters, Slack's limit): each says who sees the name.
 VISIBILITY_LABELS = {
-    "team": "Team: my name may be shared",
-    "anonymous": "Anonymous: “a teammate”",
-    "leads": "Leads only",
+    "team": "Team: teammates see my name, score and note",
+    "anonymous": "Anonymous: teammates see “a teammate”; your leads see your name",
+    "leads": "Leads only: nothing in the channel; your leads see it all",
 }
 NOTE_LIMIT = 1000
 SCORE_RANGE = "Scores go from 1 to 10"
 
+_DECIMAL = re.compile(r"^\s*-?\d+[.,]\d")
 _TEXT_ANSWER = re.compile(r"^\s*(-?\d+)(?:\s*/\s*10)?(?:$|[\s,.:;!\-–—]+(.*))", re.DOTALL)
 _HELP_WORDS = (
     ("specialist", "specialist"),
@@ -44,6 +46,7 @@ class Answer:
     help: str = "none"
     visibility: str | None = None
     source: str = "button"
+    message_ts: str | None = None  # the DM message a typed answer came from
 
 
 def read_text_answer(text: str) -> Answer | None:
@@ -51,6 +54,10 @@ def read_text_answer(text: str) -> Answer | None:
 
     A number outside 1-10 raises UsageError so nothing is stored and the member is told why.
     """
+    if _DECIMAL.match(text or ""):
+        raise UsageError(
+            "Scores are whole numbers from 1 to 10; pick the nearest, like `7` or `8`."
+        )
     match = _TEXT_ANSWER.match(text or "")
     if not match:
         return None

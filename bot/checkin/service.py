@@ -1,23 +1,47 @@
-"""Answering check-ins from every path: score buttons, the modal, DM text, `/oneness checkin`."""
+"""Answering check-ins from every path: score buttons, the modal, DM text, `/oneness checkin`.
+
+An answer belongs to exactly one team. A DM number answers the team whose weekly prompt is
+waiting for it; when several are (or it is a pulse and the person is in several teams), the
+bot asks which team with buttons and stores nothing until one is picked. Never copied.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.checkin._record import Recorded, record_pulse, record_weekly
-from bot.checkin.blocks import CheckinContext, checkin_modal, recorded_message
+from bot.checkin._record import (
+    Recorded,
+    record_click,
+    record_pulse,
+    record_weekly,
+    remember_visibility,
+    reshare,
+)
+from bot.checkin.blocks import (
+    CheckinContext,
+    PickTeam,
+    checkin_modal,
+    pick_team_message,
+    prompt_message,
+    recorded_message,
+    text_recorded_message,
+)
 from bot.checkin.rules import Answer, read_text_answer
-from bot.platform.blocks import Reply
+from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound
+from bot.platform.escape import escape
+from bot.rally import service as rally
 from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store
 from storage.db import transaction
-from storage.models import CheckIn, Team
+from storage.kinds import CheckinKind, CheckinSource, DeliveryStatus, Visibility
+from storage.models import CheckIn, Cycle, Team
 
 log = logging.getLogger("oneness.checkin")
 
@@ -36,7 +60,7 @@ class Stored:
 
 
 def answer_button(deps: Deps, user_id: str, cycle_id: int, score: int) -> Stored:
-    """A score button on the weekly prompt; a second click keeps the first answer."""
+    """A score button on the weekly prompt; a later click on another score replaces it."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         cycle = checkin_store.cycle_by_id(session, cycle_id)
@@ -45,7 +69,7 @@ def answer_button(deps: Deps, user_id: str, cycle_id: int, score: int) -> Stored
         team = team_store.team_by_id(session, cycle.team_id)
         assert team is not None
         _require_member(session, team, user_id)
-        recorded = record_weekly(session, team, cycle, user_id, Answer(score), now=now)
+        recorded = record_click(session, team, cycle, user_id, score, now=now)
     refresh_prompt(deps, user_id, cycle_id)
     return Stored([recorded.checkin] if recorded.new else [], weekly=True)
 
@@ -63,8 +87,9 @@ def submit_modal(deps: Deps, user_id: str, ctx: CheckinContext, answer: Answer) 
             recorded = record_pulse(session, team, user_id, answer, now=now)
         else:
             cycle = checkin_store.cycle_by_id(session, ctx.cycle_id)
-            if cycle is None:
-                raise NotFound("That week no longer exists.")
+            if cycle is None or cycle.team_id != team.id:
+                # A form whose week is not its team's was not made by us.
+                raise NotFound("That week no longer exists; open the check-in again.")
             recorded = record_weekly(session, team, cycle, user_id, answer, now=now, edit=ctx.edit)
             if not recorded.new and not ctx.edit:
                 # The week was answered by a button meanwhile: the modal's details win.
@@ -77,42 +102,158 @@ def submit_modal(deps: Deps, user_id: str, ctx: CheckinContext, answer: Answer) 
 def _require_member(session: Session, team: Team, user_id: str) -> None:
     row = team_store.member(session, team.id, user_id)
     if row is None or not row.active:
-        raise NotAllowed(f"You are not a member of {team.name}, so there is nothing to answer.")
+        raise NotAllowed(
+            f"You are not a member of {escape(team.name)}, so there is nothing to answer."
+        )
 
 
-def answer_text(deps: Deps, user_id: str, text: str) -> tuple[Stored | None, str]:
-    """A DM: a number answers the pending week (or is a pulse); anything else gets the how-to."""
-    answer = read_text_answer(text)  # UsageError for 0 or 11: nothing stored
+@dataclass(frozen=True)
+class _Target:
+    team: Team
+    cycle: Cycle | None
+
+
+def _targets(session: Session, user_id: str, now: datetime) -> tuple[list[_Target], bool]:
+    """Where a DM answer could go: the teams whose weekly prompt waits for it (True), else
+    every team of the person, as pulses (False)."""
+    teams = [
+        t
+        for t in team_store.teams_of(session, user_id)
+        if (m := team_store.member(session, t.id, user_id)) is not None and m.active
+    ]
+    if not teams:
+        raise NotFound(
+            "You are not a member of a team yet, so there is nothing to check in to. "
+            "Ask a lead to `/oneness add` you."
+        )
+    weekly = [
+        _Target(t, cycle) for t in teams if (cycle := _pending_cycle(session, t.id, user_id, now))
+    ]
+    if weekly:
+        return weekly, True
+    return [_Target(t, None) for t in teams], False
+
+
+def answer_text(
+    deps: Deps, user_id: str, text: str, *, channel: str, ts: str | None
+) -> tuple[Stored | None, Reply]:
+    """A DM: a number answers one team's pending week (or is a pulse); several candidates get a
+    question with a button per team and nothing is stored; anything else gets the how-to."""
+    answer = read_text_answer(text)  # UsageError for 0, 11 or 7.5: nothing stored
     if answer is None:
-        return None, HOW_TO
+        return None, text_reply(HOW_TO)
+    answer = replace(answer, message_ts=ts)
     now = deps.clock.now()
-    stored: list[CheckIn] = []
-    weekly_cycles: list[int] = []
     with transaction(deps.sessions) as session:
-        teams = [
-            t
-            for t in team_store.teams_of(session, user_id)
-            if (m := team_store.member(session, t.id, user_id)) is not None and m.active
-        ]
-        if not teams:
-            raise NotFound(
-                "You are not a member of a team yet, so there is nothing to check in to. "
-                "Ask a lead to `/oneness add` you."
-            )
-        for team in teams:
-            cycle = _pending_cycle(session, team.id, user_id, now)
-            if cycle is not None:
-                recorded = record_weekly(session, team, cycle, user_id, answer, now=now)
-                weekly_cycles.append(cycle.id)
-            else:
-                recorded = record_pulse(session, team, user_id, answer, now=now)
-            stored.append(recorded.checkin)
-    for cycle_id in weekly_cycles:
+        targets, weekly = _targets(session, user_id, now)
+        if len(targets) > 1:
+            choices = [
+                PickTeam(t.team.id, t.team.name, t.cycle.id if t.cycle else None, channel, ts)
+                for t in targets
+            ]
+            return None, pick_team_message(answer.score, choices, weekly=weekly)
+        target = targets[0]
+        stored = _store_text(session, target.team, target.cycle, user_id, answer, now)
+        reply = _text_reply(session, target.team, stored)
+    if target.cycle is not None:
+        refresh_prompt(deps, user_id, target.cycle.id)
+    return Stored([stored], weekly=target.cycle is not None), reply
+
+
+def answer_for_team(
+    deps: Deps, user_id: str, choice: PickTeam, text: str
+) -> tuple[Stored | None, Reply]:
+    """The team picked for a DM answer: the message is read again and stored in that team."""
+    answer = read_text_answer(text)
+    if answer is None:
+        return None, text_reply(HOW_TO)
+    answer = replace(answer, message_ts=choice.ts)
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        team = team_store.team_by_id(session, choice.team_id)
+        if team is None:
+            raise NotFound("That team no longer exists.")
+        _require_member(session, team, user_id)
+        if choice.ts and checkin_store.by_message(session, user_id, choice.ts) is not None:
+            raise Conflict("That message is already recorded.")
+        cycle = None
+        if choice.cycle_id is not None:
+            cycle = checkin_store.cycle_by_id(session, choice.cycle_id)
+            if cycle is None or cycle.team_id != team.id:
+                raise NotFound("That week no longer exists; reply with your number again.")
+            if _pending_cycle(session, team.id, user_id, now) is None:
+                cycle = None  # answered meanwhile, or closed: it becomes a pulse
+        stored = _store_text(session, team, cycle, user_id, answer, now)
+        reply = _text_reply(session, team, stored)
+    if cycle is not None:
+        refresh_prompt(deps, user_id, cycle.id)
+    return Stored([stored], weekly=cycle is not None), reply
+
+
+def _store_text(
+    session: Session, team: Team, cycle: Cycle | None, user_id: str, answer: Answer, now: datetime
+) -> CheckIn:
+    if cycle is not None:
+        return record_weekly(session, team, cycle, user_id, answer, now=now).checkin
+    return record_pulse(session, team, user_id, answer, now=now).checkin
+
+
+def _text_reply(session: Session, team: Team, row: CheckIn) -> Reply:
+    return text_recorded_message(
+        team_name=team.name,
+        checkin_id=row.id,
+        score=row.score,
+        weekly=row.kind == CheckinKind.WEEKLY,
+        visibility=row.visibility,
+    )
+
+
+def change_visibility(deps: Deps, user_id: str, checkin_id: int, visibility: str) -> Reply:
+    """ "Shared as … · Change": the answer is shared another way, and the choice sticks."""
+    if visibility not in tuple(Visibility):
+        raise NotFound("This button is out of date.")
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        row = checkin_store.checkin_by_id(session, checkin_id)
+        if row is None or row.user_id != user_id:
+            raise NotFound("That check-in no longer exists.")
+        if row.superseded_at is not None:
+            raise Conflict("That answer was changed since; use the newest message.")
+        team = team_store.team_by_id(session, row.team_id)
+        assert team is not None
+        _require_member(session, team, user_id)
+        remember_visibility(session, team, user_id, Answer(row.score, visibility=visibility))
+        if row.visibility != visibility:
+            row = reshare(session, row, visibility, now=now)
+        reply = _text_reply(session, team, row)
+        new_id, old_id, cycle_id = row.id, checkin_id, row.cycle_id
+    rally.follow_checkin(deps, old_id, new_id)
+    if cycle_id is not None:
         refresh_prompt(deps, user_id, cycle_id)
-    kind = "this week's check-in" if weekly_cycles else "a check-in (outside the weekly prompt)"
-    return Stored(
-        stored, weekly=bool(weekly_cycles)
-    ), f"Thanks. Recorded {answer.score}/10 as {kind}."
+    return reply
+
+
+def not_a_score(deps: Deps, user_id: str, checkin_id: int) -> str:
+    """ "That wasn't a score": a number read from a DM that was not meant as a check-in is
+    deleted, with any rally it opened, and a weekly prompt is open to answer again."""
+    with transaction(deps.sessions) as session:
+        row = checkin_store.checkin_by_id(session, checkin_id)
+        if row is None or row.user_id != user_id:
+            return "That check-in is already gone."
+        if row.source != CheckinSource.TEXT:
+            raise NotAllowed("Only check-ins read from a message can be undone this way.")
+    # The rally first: deleting the check-in clears the rally's reference to it.
+    rally.withdraw_for_checkin(deps, checkin_id)
+    with transaction(deps.sessions) as session:
+        row = checkin_store.checkin_by_id(session, checkin_id)
+        if row is None:
+            return "That check-in is already gone."
+        cycle_id = row.cycle_id if row.superseded_at is None else None
+        checkin_store.delete_checkin(session, row)
+    if cycle_id is not None:
+        restore_prompt(deps, user_id, cycle_id)
+    log.info("user %s deleted a check-in read from a message", user_id)
+    return "Deleted. I won't read that message as a check-in; nothing of it is kept."
 
 
 def _pending_cycle(session, team_id: int, user_id: str, now):  # type: ignore[no-untyped-def]
@@ -134,18 +275,34 @@ def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict:  # type: i
         team = team_store.team_by_id(session, ctx.team_id)
         if team is None:
             raise NotFound("That team no longer exists.")
+        _require_member(session, team, user_id)
         current = None
         if ctx.cycle_id is not None:
             cycle = checkin_store.cycle_by_id(session, ctx.cycle_id)
-            if cycle is None or cycle.closed_at is not None or now >= cycle.closes_at:
+            if cycle is None or cycle.team_id != team.id:
+                raise NotFound("That week no longer exists.")
+            if cycle.closed_at is not None or now >= cycle.closes_at:
                 raise Conflict("This week has closed. `/oneness checkin` records how you are now.")
             current = checkin_store.weekly_answer(session, ctx.cycle_id, user_id)
+        member = team_store.member(session, team.id, user_id)
+        default = (member.visibility if member else None) or team.default_visibility
         return checkin_modal(
             CheckinContext(ctx.team_id, ctx.cycle_id, edit=current is not None),
             team_name=team.name,
-            default_visibility=team.default_visibility,
+            default_visibility=default,
             current=current,
         )
+
+
+def _prompt_targets(session: Session, cycle_id: int, user_id: str) -> list[tuple[str, str]]:
+    return [
+        (d.channel_id, d.message_ts)
+        for kind in ("prompt", "reminder")
+        if (d := ledger.get(session, f"{kind}:{cycle_id}:{user_id}")) is not None
+        and d.status == DeliveryStatus.SENT
+        and d.channel_id
+        and d.message_ts
+    ]
 
 
 def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
@@ -165,15 +322,22 @@ def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
             answer=answer,
             open_=cycle.closed_at is None and now < cycle.closes_at,
         )
-        targets = [
-            (d.channel_id, d.message_ts)
-            for kind in ("prompt", "reminder")
-            if (d := ledger.get(session, f"{kind}:{cycle_id}:{user_id}")) is not None
-            and d.status == "sent"
-            and d.channel_id
-            and d.message_ts
-        ]
+        targets = _prompt_targets(session, cycle_id, user_id)
     for channel, ts in targets:
+        deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+
+
+def restore_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
+    """Put the question back in place of a recorded answer that was deleted."""
+    with transaction(deps.sessions) as session:
+        cycle = checkin_store.cycle_by_id(session, cycle_id)
+        if cycle is None or checkin_store.weekly_answer(session, cycle_id, user_id) is not None:
+            return
+        team = team_store.team_by_id(session, cycle.team_id)
+        assert team is not None
+        reply = prompt_message(team_name=team.name, cycle_id=cycle.id, week=cycle.week)
+        targets = _prompt_targets(session, cycle_id, user_id)
+    for channel, ts in targets[:1]:
         deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
 
 

@@ -14,17 +14,18 @@ from bot.commands import grammar as c
 from bot.commands.blocks import help_reply
 from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
-from bot.platform.directory import Directory, Person
+from bot.platform.directory import Directory
 from bot.platform.errors import NotFound, UsageError
+from bot.platform.escape import escape
 from bot.privacy import service as forget
-from bot.rally import service as rally
 from bot.schedule.tick import tick
 from bot.summary import export as exports
 from bot.summary import service as summaries
 from bot.summary.blocks import status_reply
 from bot.summary.status import week_status
 from bot.teams import service as teams
-from bot.teams.blocks import SetupForm, membership_reply, setup_modal, team_created_reply
+from bot.teams.blocks import setup_modal
+from bot.teams.rules import describe_schedule
 from storage import teams as team_store
 from storage.db import transaction
 from storage.models import CustomerRating, Team
@@ -61,92 +62,27 @@ def _setup_modal(deps: Deps, inv: Invocation, command: c.SetupModal) -> None:
     )
 
 
-def _describe_schedule(weekday: str, time: str, zone: str) -> str:
-    names = dict(
-        zip(
-            c.WEEKDAYS,
-            ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-            strict=True,
-        )
-    )
-    where = "each member's own time zone" if zone == "local" else zone
-    return f"every {names[weekday]} at {time} ({where})"
-
-
 def _setup_inline(deps: Deps, inv: Invocation, command: c.SetupInline) -> Reply:
-    directory = Directory(deps.client)
-    channel = directory.channel(command.channel)
-    me = directory.person(inv.user_id)
-    settings = teams.TeamSettings(
-        name=command.name or channel.name or channel.id,
-        channel_id=channel.id,
-        timezone=me.tz or "UTC",
-    )
-    with transaction(deps.sessions) as session:
-        team = teams.setup_team(session, settings, creator=inv.user_id, now=deps.clock.now())
-        name = team.name
-    when = _describe_schedule(settings.prompt_weekday, settings.prompt_time, settings.timezone)
-    return team_created_reply(name, channel.id, channel.is_member, when)
+    return teams.setup_inline(deps, inv.user_id, command.channel, command.name)
 
 
-def create_team_from_form(deps: Deps, creator: str, form: SetupForm) -> Reply:
-    """Create the team the setup modal describes, add its members and leads."""
-    directory = Directory(deps.client)
-    channel = directory.channel(c.ChannelRef(channel_id=form.channel_id))
-    members = [directory.person(u) for u in form.members]
-    leads = [directory.person(u) for u in form.leads if u != creator]
-    settings = teams.TeamSettings(
-        form.name, form.channel_id, form.weekday, form.time, form.timezone
-    )
-    now = deps.clock.now()
-    with transaction(deps.sessions) as session:
-        team = teams.setup_team(session, settings, creator=creator, now=now)
-        added = teams.add_members(session, team, members, now=now)
-        teams.make_leads(session, team, leads, now=now)
-        if creator not in form.leads:
-            # The form may drop the creator as lead only when someone else leads instead.
-            teams.demote_creator_if_replaced(session, team, creator)
-        name = team.name
-    reply = team_created_reply(
-        name,
-        channel.id,
-        channel.is_member,
-        _describe_schedule(form.weekday, form.time, form.timezone),
-    )
-    if added.done or added.refused:
-        extra = membership_reply("added", name, added)
-        return Reply(text=reply.text + "\n" + extra.text, blocks=reply.blocks + extra.blocks)
-    return reply
-
-
-def _people(deps: Deps, refs: tuple[c.UserRef, ...]) -> list[Person]:
-    directory = Directory(deps.client)
-    return [directory.resolve(ref) for ref in refs]
-
-
-def _membership(verb: str, doing: str, change: Callable[..., teams.MembershipResult]) -> Handler:
+def _membership(change: teams.Change) -> Handler:
     def handler(deps: Deps, inv: Invocation, command: Any) -> Reply:
-        with transaction(deps.sessions) as session:
-            team = teams.resolve_team(
-                session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
-            )
-            teams.require_lead(session, team, inv.user_id, doing)
-        # Slack is asked outside the transaction so no connection is held during HTTP calls.
-        people = _people(deps, command.users)
-        with transaction(deps.sessions) as session:
-            team = teams.resolve_team(
-                session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
-            )
-            teams.require_lead(session, team, inv.user_id, doing)
-            result = change(session, team, people, now=deps.clock.now())
-            team_id, name = team.id, team.name
-        if change is teams.remove_members:
-            # A member who leaves no longer needs the team's rally; its nudge says so.
-            for person in result.done:
-                rally.withdraw(deps, team_id, person.id)
-        return membership_reply(verb, name, result)
+        return teams.change_membership(
+            deps,
+            change,
+            caller=inv.user_id,
+            channel_id=inv.channel_id,
+            team_name=command.team,
+            refs=command.users,
+        )
 
     return handler
+
+
+def _leave(deps: Deps, inv: Invocation, command: c.Leave) -> Reply:
+    team_id = _team_id(deps, inv, command)
+    return teams.leave(deps, inv.user_id, team_id)
 
 
 def _team_id(deps: Deps, inv: Invocation, command: c.Command, doing: str | None = None) -> int:
@@ -173,6 +109,7 @@ def _me(deps: Deps, inv: Invocation, command: c.Me) -> Reply:
             team = teams.resolve_team(
                 session, user_id=inv.user_id, channel_id=None, team_name=command.team
             )
+            teams.require_member_or_lead(session, team, inv.user_id, "see your answers there")
         rows = my_history(session, inv.user_id, team, 8)
     tz = Directory(deps.client).person(inv.user_id).tz
     return me_reply(rows, tz)
@@ -183,7 +120,7 @@ def _status(deps: Deps, inv: Invocation, command: c.Status) -> Reply:
         team = teams.resolve_team(
             session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
         )
-        as_lead = team_store.is_lead(session, team.id, inv.user_id)
+        as_lead = teams.require_member_or_lead(session, team, inv.user_id, "see its week")
         status = week_status(session, team, deps.clock.now())
     return status_reply(status, as_lead=as_lead)
 
@@ -192,14 +129,13 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     team_id = _team_id(deps, inv, command, "send prompts")
     report = tick(deps, team_id=team_id, force=True)
     with transaction(deps.sessions) as session:
-        status = week_status(
-            session, team_store.team_by_id(session, team_id), deps.clock.now()
-        )
+        status = week_status(session, team_store.team_by_id(session, team_id), deps.clock.now())
     sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
     if report.failed:
         sent += f"; {report.failed} could not be reached"
     return text_reply(
-        f"{sent} for {status.team_name} ({status.week}). Everyone else already had theirs: "
+        f"{sent} for {escape(status.team_name)} ({status.week}). "
+        "Everyone else already had theirs: "
         f"{len(status.answered)}/{status.expected} have answered."
     )
 
@@ -227,8 +163,8 @@ def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
 
     team = _change_team(deps, inv, command, "change the schedule", change)
     zone_name = "local" if team.member_local else team.timezone
-    when = _describe_schedule(command.weekday, command.time, zone_name)
-    return text_reply(f"{team.name}: check-ins now go out {when}.")
+    when = describe_schedule(command.weekday, command.time, zone_name)
+    return text_reply(f"{escape(team.name)}: check-ins now go out {when}.")
 
 
 def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
@@ -236,8 +172,8 @@ def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
         team.summary_weekday, team.summary_time = command.weekday, command.time
 
     team = _change_team(deps, inv, command, "change the summary time", change)
-    when = _describe_schedule(command.weekday, command.time, team.timezone)
-    return text_reply(f"{team.name}: the week now closes and the summary posts {when}.")
+    when = describe_schedule(command.weekday, command.time, team.timezone)
+    return text_reply(f"{escape(team.name)}: the week now closes and the summary posts {when}.")
 
 
 def _remind(deps: Deps, inv: Invocation, command: c.SetRemind) -> Reply:
@@ -246,12 +182,12 @@ def _remind(deps: Deps, inv: Invocation, command: c.SetRemind) -> Reply:
 
     team = _change_team(deps, inv, command, "change reminders", change)
     if command.minutes is None:
-        return text_reply(f"{team.name}: reminders are off.")
+        return text_reply(f"{escape(team.name)}: reminders are off.")
     hours, minutes = divmod(command.minutes, 60)
     delay = f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
     return text_reply(
-        f"{team.name}: one reminder goes to those who have not answered, {delay} after their "
-        "prompt."
+        f"{escape(team.name)}: one reminder goes to those who have not answered, {delay} "
+        "after their prompt."
     )
 
 
@@ -261,7 +197,7 @@ def _rule(deps: Deps, inv: Invocation, command: c.SetRule) -> Reply:
 
     team = _change_team(deps, inv, command, "change the drop rule", change)
     return text_reply(
-        f"{team.name}: a check-in rallies the team at {command.floor} or below, or "
+        f"{escape(team.name)}: a check-in rallies the team at {command.floor} or below, or "
         f"{command.delta} or more below the member's recent average."
     )
 
@@ -279,12 +215,12 @@ def _pause(deps: Deps, inv: Invocation, command: c.Pause) -> Reply:
         assert team is not None
         row = team_store.member(session, team_id, target)
         if row is None or not row.active:
-            raise NotFound(f"<@{target}> is not a member of {team.name}.")
+            raise NotFound(f"<@{target}> is not a member of {escape(team.name)}.")
         row.paused_until = command.until
         name = team.name
     who = "You are" if target == inv.user_id else f"<@{target}> is"
     return text_reply(
-        f"{who} paused in {name} until {command.until}: no prompts or reminders, "
+        f"{who} paused in {escape(name)} until {command.until}: no prompts or reminders, "
         "and not counted as missing."
     )
 
@@ -298,7 +234,7 @@ def _csat(deps: Deps, inv: Invocation, command: c.LogCsat) -> Reply:
         if person is not None:
             row = team_store.member(session, team_id, person.id)
             if row is None:
-                raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
+                raise NotFound(f"<@{person.id}> is not a member of {escape(team.name)}.")
         team_store.add_rating(
             session,
             CustomerRating(
@@ -311,9 +247,9 @@ def _csat(deps: Deps, inv: Invocation, command: c.LogCsat) -> Reply:
             ),
         )
         name = team.name
-    about = f"<@{person.id}>" if person else f"the whole of {name}"
+    about = f"<@{person.id}>" if person else f"the whole of {escape(name)}"
     return text_reply(
-        f"Logged a customer rating of {command.score}/5 for {about} in {name}. "
+        f"Logged a customer rating of {command.score}/5 for {about} in {escape(name)}. "
         "It appears beside the self-ratings in the weekly summary."
     )
 
@@ -325,7 +261,7 @@ def _trend(deps: Deps, inv: Invocation, command: c.Trend) -> Reply:
         team = team_store.team_by_id(session, team_id)
         assert team is not None
         if team_store.member(session, team_id, person.id) is None:
-            raise NotFound(f"<@{person.id}> is not a member of {team.name}.")
+            raise NotFound(f"<@{person.id}> is not a member of {escape(team.name)}.")
         rows = my_history(session, person.id, team, 12)
         ratings = list(team_store.ratings_for(session, team_id, person.id))
         name = team.name
@@ -345,10 +281,18 @@ def _summary(deps: Deps, inv: Invocation, command: c.PostSummary) -> Reply:
         cycle_id = cycle.id
     gathered = summaries.post_summary(deps, cycle_id, manual=True)
     assert gathered is not None
+    with transaction(deps.sessions) as session:
+        cycle = summaries.latest_cycle(session, team_id, deps.clock.now())
+        still_open = cycle is not None and cycle.id == cycle_id and cycle.closed_at is None
+    what = (
+        "the week so far (how many answered and the open rallies; the figures come when the "
+        "week closes)"
+        if still_open
+        else "its summary"
+    )
     return text_reply(
-        f"Posted {gathered.team_name}'s summary for {gathered.summary.week} in "
-        f"<#{gathered.channel_id}>, and the named version to its leads. "
-        "The week stays open."
+        f"Posted {escape(gathered.team_name)}'s {what} for {gathered.summary.week} in "
+        f"<#{gathered.channel_id}>, and the named version to its leads."
     )
 
 
@@ -361,9 +305,10 @@ _HANDLERS: dict[type, Handler] = {
     c.Help: _help,
     c.SetupModal: _setup_modal,
     c.SetupInline: _setup_inline,
-    c.AddMembers: _membership("added", "add members", teams.add_members),
-    c.RemoveMembers: _membership("removed", "remove members", teams.remove_members),
-    c.MakeLeads: _membership("made lead", "make leads", teams.make_leads),
+    c.AddMembers: _membership(teams.Change.ADD),
+    c.RemoveMembers: _membership(teams.Change.REMOVE),
+    c.MakeLeads: _membership(teams.Change.LEAD),
+    c.Leave: _leave,
     c.OpenCheckIn: _open_checkin,
     c.Me: _me,
     c.Status: _status,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.platform.errors import UsageError
 from bot.platform.mentions import ChannelRef, UserRef, parse_channel, parse_user
+from bot.teams.rules import name_problem
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 VISIBILITIES = ("team", "anonymous", "leads")
@@ -20,7 +21,8 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("setup #channel [name]", "bind a team to #channel, with me as lead"),
     ("checkin", "open my check-in now (a pulse outside the week)"),
     ("me", "my recent scores and trend (only I see it)"),
-    ("status", "this week: who answered, mean, open rallies"),
+    ("status", "this week: who answered (names and mean for leads, counts for members)"),
+    ("leave", "leave the team (also a button in the welcome DM)"),
     ("trend @user", "lead: that member's history"),
     ("add @a @b / remove @a", "lead: membership"),
     ("lead @a", "lead: make a lead"),
@@ -75,6 +77,11 @@ class Me(Command):
 @dataclass(frozen=True)
 class Status(Command):
     """This week's answers."""
+
+
+@dataclass(frozen=True)
+class Leave(Command):
+    """Leave the team."""
 
 
 @dataclass(frozen=True)
@@ -233,8 +240,8 @@ def _setup(args: list[str], team: str | None) -> Command:
             "or `/oneness setup` alone for the form."
         )
     name = " ".join(args[1:]).strip() or None
-    if name is not None and len(name) > 80:
-        raise UsageError("A team name can be at most 80 characters.")
+    if name is not None and (problem := name_problem(name)) is not None:
+        raise UsageError(f"{problem}: `/oneness setup #team-channel Rocket Team`.")
     return SetupInline(channel, name, team=team)
 
 
@@ -421,6 +428,7 @@ _PARSERS = {
     "check-in": _no_args(OpenCheckIn, "checkin"),
     "me": _no_args(Me, "me"),
     "status": _no_args(Status, "status"),
+    "leave": _no_args(Leave, "leave"),
     "trend": _trend,
     "add": _add,
     "remove": _remove,

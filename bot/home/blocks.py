@@ -17,21 +17,36 @@ def home_view(
     tz: str | None,
     pending: list[tuple[str, int]],
     led: list[WeekStatus],
+    teams: list[tuple[int, str]] | None = None,
     extra: list[Block] | None = None,
 ) -> dict:  # type: ignore[type-arg]
-    """The App Home: my trend, a Check in now button, my pending prompt, my teams' rates."""
+    """The App Home: my trend, a Check in now button per team, my pending prompts, and the rates
+    of the teams I lead."""
+    teams = teams or []
     blocks: list[Block] = [
         header("Oneness"),
         section("*Your last weeks* (only you see this)\n" + trend_line(rows)),
     ]
     if rows:
         blocks.append(section(history_lines(rows, tz)))
-    blocks.append(
-        actions(
-            button("Check in now", checkin_ids.HOME_CHECKIN, "", style="primary"),
-            block_id="home_actions",
+    if len(teams) == 1:
+        blocks.append(
+            actions(
+                button("Check in now", checkin_ids.HOME_CHECKIN, str(teams[0][0]), style="primary"),
+                block_id="home_actions",
+            )
         )
-    )
+    elif teams:
+        # One button per team: an answer belongs to exactly one team.
+        blocks.append(
+            actions(
+                *(
+                    button(f"Check in: {name}", f"{checkin_ids.HOME_CHECKIN}_{i}", str(team_id))
+                    for i, (team_id, name) in enumerate(teams[:25])
+                ),
+                block_id="home_actions",
+            )
+        )
     for team_name, cycle_id in pending:
         blocks.append(
             section(

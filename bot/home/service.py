@@ -39,6 +39,11 @@ def _publish(deps: Deps, user_id: str) -> None:
                 summary_blocks(gathered.summary),
                 summaries.chart_of_latest(session, team.id),
             )
+        teams = [
+            (t.id, t.name)
+            for t in team_store.teams_of(session, user_id)
+            if (m := team_store.member(session, t.id, user_id)) is not None and m.active
+        ]
         tz = next(
             (
                 m.tz
@@ -52,6 +57,7 @@ def _publish(deps: Deps, user_id: str) -> None:
         tz=tz,
         pending=pending,
         led=led,
+        teams=teams,
         extra=helping_blocks(helping, user_id) + dashboards,
     )
     deps.client.views_publish(user_id=user_id, view=view)

@@ -22,7 +22,10 @@ class RallyCard:
     help: str
     offers: int
     owner_id: str | None
-    status: str  # open | resolved | withdrawn
+    status: str  # RallyStatus
+    checkin_id: int | None = None
+    from_text: bool = False  # the check-in was a number typed in the DM
+    by_member: bool = False  # withdrawn because the member changed what may be shown
 
 
 def _help_phrase(help_kind: str) -> str:
@@ -38,6 +41,8 @@ def _help_phrase(help_kind: str) -> str:
 def nudge_text(card: RallyCard) -> str:
     """The words of the nudge, with nothing the member did not allow to be shared."""
     if card.status == "withdrawn":
+        if card.by_member:
+            return "This request for help was withdrawn by the member."
         return "This request for help was withdrawn."
     if card.status == "resolved":
         who = f"<@{card.member_id}>" if card.visibility == "team" else "A teammate"
@@ -255,3 +260,44 @@ def helping_blocks(cards: list[RallyCard], viewer: str) -> list[Block]:
             )
         )
     return blocks
+
+
+def shared_with_team_message(card: RallyCard, channel_id: str | None) -> Reply:
+    """The member's DM whenever something about them is shared: what, where, and how to undo."""
+    help_phrase = _help_phrase(card.help)
+    if card.visibility == "team":
+        what = (
+            f"I posted a nudge in <#{channel_id}> naming you, with your score "
+            f"({card.score}/10) and your note, asking the team for {help_phrase}."
+        )
+    elif card.visibility == "anonymous":
+        what = (
+            f"I posted a nudge in <#{channel_id}>: “A teammate is having a rough week and could "
+            f"use {help_phrase}.” It does not name you or show your score or note; your leads "
+            "know it is you."
+        )
+    else:
+        what = (
+            f"I told your leads in *{escape(card.team_name)}* privately that you could use "
+            f"{help_phrase}; nothing was posted in the channel."
+        )
+    elements = [button("Withdraw", ids.RALLY_WITHDRAW, str(card.rally_id), style="danger")]
+    if card.from_text and card.checkin_id is not None:
+        elements.append(button("That wasn't a score", ids.NOT_A_SCORE, str(card.checkin_id)))
+    return Reply(
+        text="Your team was asked to help you"
+        if card.visibility != "leads"
+        else "Your leads were told you could use help",
+        blocks=[
+            section(what),
+            context(
+                "Withdraw closes the request and the message says it was withdrawn."
+                + (
+                    " *That wasn't a score* deletes the check-in I read from your message."
+                    if card.from_text
+                    else ""
+                )
+            ),
+            actions(*elements, block_id="told_actions"),
+        ],
+    )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,14 +24,17 @@ from bot.rally.blocks import (
     offer_to_member,
     owner_message,
     owner_to_member,
+    shared_with_team_message,
     still_need_message,
 )
-from bot.rally.rules import judge
+from bot.rally.rules import BASELINE_WINDOW, judge
 from bot.schedule.calendar import MemberClock, is_paused, team_clock
+from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import rally as store
 from storage import teams as team_store
 from storage.db import transaction
+from storage.kinds import CheckinSource, DeliveryStatus, RallyStatus, Visibility
 from storage.models import CheckIn, Rally
 
 log = logging.getLogger("oneness.rally")
@@ -40,29 +42,18 @@ log = logging.getLogger("oneness.rally")
 ESCALATE_AFTER = timedelta(hours=24)
 
 
+IN_CHANNEL = (Visibility.TEAM, Visibility.ANONYMOUS)
+
+
 @dataclass(frozen=True)
 class _Surfaces:
     card: RallyCard
     channel_id: str
     message_ts: str | None
+    shown_visibility: str | None
+    nudges_posted: int
     leads: list[str]
     lead_messages: list[tuple[str, str]]
-
-
-def _previous_scores(session: Session, checkin: CheckIn) -> list[int]:
-    rows = session.scalars(
-        select(CheckIn.score)
-        .where(
-            CheckIn.team_id == checkin.team_id,
-            CheckIn.user_id == checkin.user_id,
-            CheckIn.superseded_at.is_(None),
-            CheckIn.id != checkin.id,
-            CheckIn.created_at <= checkin.created_at,
-        )
-        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-        .limit(4)
-    )
-    return list(rows)
 
 
 def _card(session: Session, rally: Rally) -> RallyCard:
@@ -79,6 +70,8 @@ def _card(session: Session, rally: Rally) -> RallyCard:
         offers=store.offer_count(session, rally.id),
         owner_id=rally.owner_id,
         status=rally.status,
+        checkin_id=checkin.id if checkin else None,
+        from_text=checkin is not None and checkin.source == CheckinSource.TEXT,
     )
 
 
@@ -100,13 +93,14 @@ def _judge_and_record(deps: Deps, checkin_id: int) -> int | None:
         assert team is not None
         drop = judge(
             checkin.score,
-            _previous_scores(session, checkin),
+            checkin_store.previous_scores(session, checkin, limit=BASELINE_WINDOW),
             floor=team.drop_floor,
             delta=team.drop_delta,
         )
         if drop is None:
             return None
-        log.info("drop for %s in team %s: %s", checkin.user_id, team.id, drop.reason)
+        # The reason names the score: it stays out of the log (docs/PRIVACY.md).
+        log.info("drop for %s in team %s", checkin.user_id, team.id)
         rally = store.open_rally(session, team.id, checkin.user_id)
         if rally is None:
             try:
@@ -147,54 +141,101 @@ def _surfaces(session: Session, rally: Rally) -> _Surfaces:
         (d.channel_id, d.message_ts)
         for lead in leads
         if (d := ledger.get(session, f"rally:{rally.id}:leads:{lead}")) is not None
-        and d.status == "sent"
+        and d.status == DeliveryStatus.SENT
         and d.channel_id
         and d.message_ts
     ]
-    return _Surfaces(_card(session, rally), team.channel_id, rally.message_ts, leads, lead_messages)
+    return _Surfaces(
+        _card(session, rally),
+        team.channel_id,
+        rally.message_ts,
+        rally.shown_visibility,
+        rally.nudges_posted,
+        leads,
+        lead_messages,
+    )
+
+
+def _nudge_key(rally_id: int, number: int) -> str:
+    # The first nudge keeps the key it always had; each repost after a change gets its own.
+    return f"rally:{rally_id}:nudge" if number == 0 else f"rally:{rally_id}:nudge:{number}"
 
 
 def refresh(deps: Deps, rally_id: int) -> None:
-    """Post or update every message showing a rally, as its current state and visibility allow."""
+    """Post or update every message showing a rally, as its current state and visibility allow.
+
+    A channel message is only ever edited for the visibility it was worded for. When the
+    member's visibility changes, the message is withdrawn ("withdrawn by the member") and a new
+    one follows the new visibility (none for leads only), so a message that named someone never
+    comes to carry a later anonymous request, nor an anonymous one a name.
+    """
     with transaction(deps.sessions) as session:
         rally = store.rally_by_id(session, rally_id)
         if rally is None:
             return
         s = _surfaces(session, rally)
     card = s.card
-    in_channel = card.visibility in ("team", "anonymous")
-    if s.message_ts:
-        shown = card if in_channel else replace(card, status="withdrawn")
-        message = nudge_message(shown)
+    in_channel = card.visibility in IN_CHANNEL
+    message_ts = s.message_ts
+    if message_ts and s.shown_visibility not in (None, card.visibility):
+        gone = nudge_message(replace(card, status=RallyStatus.WITHDRAWN, by_member=True))
         deps.client.chat_update(
-            channel=s.channel_id, ts=s.message_ts, text=message.text, blocks=message.blocks
+            channel=s.channel_id, ts=message_ts, text=gone.text, blocks=gone.blocks
         )
-    elif in_channel and card.status == "open":
+        with transaction(deps.sessions) as session:
+            row = store.rally_by_id(session, rally_id)
+            assert row is not None
+            row.message_ts, row.shown_visibility = None, None
+        message_ts = None
+    if message_ts:
         message = nudge_message(card)
-        done = deliver(
-            deps,
-            Outgoing(
-                key=f"rally:{rally_id}:nudge",
-                kind="nudge",
-                channel=s.channel_id,
-                text=message.text,
-                blocks=message.blocks,
-            ),
+        deps.client.chat_update(
+            channel=s.channel_id, ts=message_ts, text=message.text, blocks=message.blocks
         )
-        if done.status == "sent":
-            with transaction(deps.sessions) as session:
-                row = store.rally_by_id(session, rally_id)
-                assert row is not None
-                row.channel_id, row.message_ts = done.channel_id, done.ts
+    elif in_channel and card.status == RallyStatus.OPEN:
+        _post_nudge(deps, card, s.channel_id, s.nudges_posted)
     leads_view = leads_only_message(card)
     for channel, ts in s.lead_messages:
         deps.client.chat_update(
             channel=channel, ts=ts, text=leads_view.text, blocks=leads_view.blocks
         )
-    if card.visibility == "leads" and card.status == "open":
+    if card.visibility == Visibility.LEADS and card.status == RallyStatus.OPEN:
+        told = False
         for lead in s.leads:
             if lead != card.member_id:
                 _dm(deps, f"rally:{rally_id}:leads:{lead}", lead, leads_view, kind="rally")
+                told = True
+        if told:
+            _tell_member(deps, card, f"rally:{rally_id}:told:leads:{card.checkin_id}", None)
+
+
+def _post_nudge(deps: Deps, card: RallyCard, channel_id: str, number: int) -> None:
+    message = nudge_message(card)
+    done = deliver(
+        deps,
+        Outgoing(
+            key=_nudge_key(card.rally_id, number),
+            kind="nudge",
+            channel=channel_id,
+            text=message.text,
+            blocks=message.blocks,
+        ),
+    )
+    if done.status != DeliveryStatus.SENT:
+        return
+    with transaction(deps.sessions) as session:
+        row = store.rally_by_id(session, card.rally_id)
+        assert row is not None
+        row.channel_id, row.message_ts = done.channel_id, done.ts
+        row.shown_visibility = card.visibility
+        row.nudges_posted = max(row.nudges_posted, number + 1)
+    _tell_member(deps, card, f"rally:{card.rally_id}:told:{number}", channel_id)
+
+
+def _tell_member(deps: Deps, card: RallyCard, key: str, channel_id: str | None) -> None:
+    """The member hears what was shared about them, with Withdraw (and, for a typed number,
+    "That wasn't a score")."""
+    _dm(deps, key, card.member_id, shared_with_team_message(card, channel_id))
 
 
 def _dm(deps: Deps, key: str, user_id: str, message: Reply, *, kind: str = "rally") -> None:
@@ -227,6 +268,7 @@ def offer_help(deps: Deps, rally_id: int, helper_id: str) -> str:
         rally = _open_rally(session, rally_id)
         if rally.user_id == helper_id:
             raise NotAllowed("This is your own check-in; your teammates will offer help here.")
+        _require_helper(session, rally, helper_id)
         offer = store.add_offer(session, rally.id, helper_id, now)
         if offer is None:
             return "You already offered to help; they have been told."
@@ -270,6 +312,7 @@ def own(deps: Deps, rally_id: int, user_id: str) -> str:
         rally = _open_rally(session, rally_id)
         if rally.user_id == user_id:
             raise NotAllowed("This is your own check-in; someone else will own the help.")
+        _require_helper(session, rally, user_id)
         if rally.owner_id == user_id:
             return "You already own this."
         if rally.owner_id is not None:
@@ -326,16 +369,68 @@ def still_need_help(deps: Deps, rally_id: int, user_id: str) -> str:
     return f"Thanks for saying so. I've told {who}; I'll ask again in a few days."
 
 
-def withdraw(deps: Deps, team_id: int, user_id: str) -> None:
-    """Close a member's open rally when they leave the team; the nudge says it was withdrawn."""
+def withdraw(deps: Deps, team_id: int, user_id: str) -> bool:
+    """Close a member's open rally in a team (they left, or asked); True when there was one.
+    Every message showing it then says it was withdrawn."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         rally = store.open_rally(session, team_id, user_id)
         if rally is None:
-            return
-        rally.status, rally.closed_at, rally.updated_at = "withdrawn", now, now
+            return False
+        rally.status, rally.closed_at, rally.updated_at = RallyStatus.WITHDRAWN, now, now
+        rally.followup_at = None
         rally_id = rally.id
     refresh(deps, rally_id)
+    return True
+
+
+def withdraw_by_member(deps: Deps, rally_id: int, user_id: str) -> str:
+    """The member's Withdraw button: only they may; the nudge then says it was withdrawn."""
+    with transaction(deps.sessions) as session:
+        rally = store.rally_by_id(session, rally_id)
+        if rally is None:
+            raise NotFound("That request for help no longer exists.")
+        if rally.user_id != user_id:
+            raise NotAllowed("Only the person who asked for help can withdraw it.")
+        if rally.status != RallyStatus.OPEN:
+            return "This request for help is already closed."
+        team_id = rally.team_id
+    withdraw(deps, team_id, user_id)
+    return "Withdrawn. The message about you now says the request was withdrawn."
+
+
+def withdraw_for_checkin(deps: Deps, checkin_id: int) -> None:
+    """A check-in was deleted ("That wasn't a score"): the rally it opened is withdrawn."""
+    with transaction(deps.sessions) as session:
+        rally = store.rally_for_checkin(session, checkin_id)
+        if rally is None or rally.status != RallyStatus.OPEN:
+            return
+        team_id, user_id = rally.team_id, rally.user_id
+    withdraw(deps, team_id, user_id)
+
+
+def follow_checkin(deps: Deps, old_checkin_id: int, new_checkin_id: int) -> None:
+    """A check-in was shared another way: the rally it drives follows the new visibility
+    (withdrawn and posted again, never reworded)."""
+    with transaction(deps.sessions) as session:
+        rally = store.rally_for_checkin(session, old_checkin_id)
+        checkin = checkin_store.checkin_by_id(session, new_checkin_id)
+        if rally is None or checkin is None or rally.status != RallyStatus.OPEN:
+            return
+        rally.checkin_id, rally.visibility = checkin.id, checkin.visibility
+        rally.updated_at = deps.clock.now()
+        rally_id = rally.id
+    refresh(deps, rally_id)
+
+
+def _require_helper(session: Session, rally: Rally, user_id: str) -> None:
+    """Only the team's members and leads may offer or own; a leads-only rally, only leads."""
+    is_lead = team_store.is_lead(session, rally.team_id, user_id)
+    if rally.visibility == Visibility.LEADS and not is_lead:
+        raise NotAllowed("Only the team's leads can take on a leads-only request.")
+    member = team_store.member(session, rally.team_id, user_id)
+    if not is_lead and (member is None or not member.active):
+        raise NotAllowed("Only members of this team can offer help here.")
 
 
 @dataclass(frozen=True)

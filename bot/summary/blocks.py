@@ -16,6 +16,8 @@ from bot.platform.blocks import SECTION_LIMIT, Block, Reply, context, divider, h
 from bot.platform.escape import escape
 from bot.summary.figures import (
     BLIND_SPOT,
+    MIN_ANSWERS,
+    MIN_SPREAD,
     STRAIN,
     ChannelRally,
     Comparison,
@@ -28,6 +30,11 @@ from bot.summary.status import WeekStatus
 
 MAX_BLOCKS = 50
 NOTE_PREVIEW = 300
+PRIVACY_FOOTNOTE = (
+    f"Scores 1-10. So that nobody's score can be worked out: no figures below {MIN_ANSWERS} "
+    f"answers, the spread (standard deviation) only from {MIN_SPREAD}, and never the lowest or "
+    "highest score. Only those who chose “team” visibility are named."
+)
 _SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _VISIBILITY_TAGS = {"team": "named", "anonymous": "anonymous", "leads": "leads only"}
 
@@ -96,15 +103,16 @@ def _comparison_text(comparison: Comparison, who: str) -> str:
 
 def _figures(summary: Summary, *, leads: bool = False) -> list[str]:
     """Mean, spread, help counts, self vs customer: only ever when enough answered."""
-    if summary.too_few or summary.mean is None or summary.spread is None:
+    if summary.too_few or summary.mean is None:
         if leads:
             return [f"Too few answers ({summary.answered}) for team figures; each one is below."]
         return [too_few_text(summary.answered)]
-    spread = summary.spread
-    lines = [
-        f"*Team mean:* {mean_text(summary)}\n"
-        f"*Spread:* ±{spread.stdev:.1f} (lowest {spread.low}, highest {spread.high})"
-    ]
+    spread = (
+        f"±{summary.spread.stdev:.1f}"
+        if summary.spread is not None
+        else f"shown from {MIN_SPREAD} answers"
+    )
+    lines = [f"*Team mean:* {mean_text(summary)}\n*Spread:* {spread}"]
     if summary.help_counts:
         asked = " · ".join(f"{_help_label(k)} ({n})" for k, n in summary.help_counts)
         lines.append(f"*Help asked for most:* {asked}")
@@ -173,12 +181,26 @@ def summary_blocks(summary: Summary) -> list[Block]:
         blocks += _sections("*Open rallies*", (_channel_rally_line(r) for r in rallies))
     else:
         blocks.append(section("*Open rallies:* none to show"))
-    blocks.append(
-        context(
-            "Scores 1-10; the spread is the standard deviation. "
-            "Only those who chose “team” visibility are named."
-        )
-    )
+    blocks.append(context(PRIVACY_FOOTNOTE))
+    return _cap(blocks)
+
+
+def progress_blocks(summary: Summary) -> list[Block]:
+    """A lead's `/oneness summary` while the week is open: progress only, no figures."""
+    blocks: list[Block] = [
+        header(f"The week so far · {summary.week}"),
+        section(f"*{escape(summary.team_name)}*\n{_rate(summary)}"),
+        section(
+            "The team's figures are shared when the week closes, so that no one's score can be "
+            "read from figures that move as answers arrive."
+        ),
+        divider(),
+    ]
+    rallies = summary.channel_rallies
+    if rallies:
+        blocks += _sections("*Open rallies*", (_channel_rally_line(r) for r in rallies))
+    else:
+        blocks.append(section("*Open rallies:* none to show"))
     return _cap(blocks)
 
 
@@ -249,30 +271,40 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
 
 
 def status_reply(status: WeekStatus, *, as_lead: bool) -> Reply:
-    """This week: who answered (names for leads, counts for members) and the mean."""
+    """This week: names and the live mean for leads; for members only how many have answered.
+
+    A live mean that moves as each answer arrives gives each score away, so members see counts
+    until the closing summary (docs/PRIVACY.md).
+    """
+    name = escape(status.team_name)
     if status.week is None:
         return Reply(
-            f"{status.team_name}: no week is open.",
+            f"{name}: no week is open.",
             [
                 section(
-                    f"*{escape(status.team_name)}*: no week is open right now. Prompts go out on "
+                    f"*{name}*: no week is open right now. Prompts go out on "
                     "schedule, or a lead can `/oneness send` them now."
                 )
             ],
         )
-    mean = f"{status.mean:.1f}" if status.mean is not None else "–"
-    lines = [
-        f"*{escape(status.team_name)} · {status.week}*",
-        f"Answered: *{len(status.answered)}/{status.expected}* · team mean *{mean}*",
-    ]
+    answered, expected = len(status.answered), status.expected
+    lines = [f"*{name} · {status.week}*"]
     if as_lead:
+        mean = f"{status.mean:.1f}" if status.mean is not None else "–"
+        lines.append(f"Answered: *{answered}/{expected}* · live mean *{mean}* (leads only)")
         if status.answered:
             lines.append("Answered: " + ", ".join(f"<@{u}>" for u in status.answered))
         if status.missing:
             lines.append("Not yet: " + ", ".join(f"<@{u}>" for u in status.missing))
         if status.paused:
             lines.append("Paused: " + ", ".join(f"<@{u}>" for u in status.paused))
+    else:
+        lines.append(f"{answered} of {expected} have answered.")
+        lines.append(
+            "_The team's figures are shared in the summary when the week closes, so that no "
+            "one's score can be read from them while answers arrive._"
+        )
     return Reply(
-        text=f"{status.team_name}: {len(status.answered)}/{status.expected} answered",
+        text=f"{name}: {answered} of {expected} have answered",
         blocks=[section("\n".join(lines))],
     )

@@ -38,6 +38,7 @@ def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
     lows = [p.low if p.low is not None and not p.too_few else nan for p in trend]
     highs = [p.high if p.high is not None and not p.too_few else nan for p in trend]
     shown = [not math.isnan(m) for m in means]
+    banded = [not math.isnan(low) for low in lows]
 
     rate_values = [p.response_rate * 100 if p.response_rate is not None else nan for p in trend]
     rates.plot(
@@ -56,8 +57,8 @@ def render_trend_chart(trend: Sequence[TrendPoint], *, title: str) -> bytes:
     rates.tick_params(axis="y", colors=RATE_COLOUR)
 
     # The band: a filled area across neighbouring weeks, a bar for a week standing alone.
-    scores.fill_between(xs, lows, highs, where=shown, color=MEAN_COLOUR, alpha=0.18, linewidth=0)
-    band_x = [x for x, ok in zip(xs, shown, strict=True) if ok]
+    scores.fill_between(xs, lows, highs, where=banded, color=MEAN_COLOUR, alpha=0.18, linewidth=0)
+    band_x = [x for x, ok in zip(xs, banded, strict=True) if ok]
     scores.vlines(
         band_x,
         [lows[x] for x in band_x],

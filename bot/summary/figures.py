@@ -5,6 +5,10 @@ Pure functions over plain rows; no database and no Slack. Decisions, in one plac
 - Aggregates need at least `MIN_ANSWERS` (3) answers. Below that every aggregate of the
   week (mean, its change, spread, help counts, the team's self vs customer) is None or
   empty *in the data*, so no renderer can leak them; only `answered/expected` remains.
+- The spread needs at least `MIN_SPREAD` (5) answers: with 3 or 4 scores, a mean and a
+  standard deviation together narrow each score down too far. The lowest and highest score
+  are never computed at all: with the mean they would solve a 3-answer week outright
+  (docs/PRIVACY.md). The leads' named version shows each answer instead.
 - `expected` is the expected members plus anyone who answered anyway (a paused member who
   answered), so the response rate never passes 100%.
 - Means are rounded to one decimal before their change is taken, so the change shown always
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 MIN_ANSWERS = 3
+MIN_SPREAD = 5
 TREND_WEEKS = 8
 CSAT_FALLBACK_WEEKS = 4
 GAP_CALLOUT = 0.5
@@ -79,11 +84,9 @@ class RallyRow:
 
 @dataclass(frozen=True)
 class Spread:
-    """How far apart the scores are: population standard deviation, lowest and highest."""
+    """How far apart the scores are: the population standard deviation (from 5 answers)."""
 
     stdev: float
-    low: int
-    high: int
 
 
 @dataclass(frozen=True)
@@ -231,12 +234,15 @@ def _week_mean(week: WeekInput) -> float | None:
 
 
 def trend_point(week: WeekInput) -> TrendPoint:
-    """One week's chart point: mean ± stdev clamped to 1-10, or no point when too few."""
+    """One week's chart point: mean ± stdev clamped to 1-10 (the band from 5 answers), or no
+    point when too few."""
     answered, _expected, rate = _counts(week)
     scores = [a.score for a in _current(week.answers).values()]
     if answered < MIN_ANSWERS:
         return TrendPoint(week.week, None, None, None, rate, True)
     mean = _mean(scores)
+    if answered < MIN_SPREAD:
+        return TrendPoint(week.week, mean, None, None, rate, False)
     stdev = _pstdev(scores)
     return TrendPoint(week.week, mean, max(1.0, mean - stdev), min(10.0, mean + stdev), rate, False)
 
@@ -305,7 +311,7 @@ def build_summary(
     team_comparison = None
     if not too_few:
         mean = _mean(scores)
-        spread = Spread(_pstdev(scores), min(scores), max(scores))
+        spread = Spread(_pstdev(scores)) if answered >= MIN_SPREAD else None
         counts = help_counts(current.answers)
         previous_mean = _week_mean(weeks[-2]) if len(weeks) >= 2 else None
         if previous_mean is not None:

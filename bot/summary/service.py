@@ -15,6 +15,7 @@ from bot.schedule.dates import shift_week, week_label, week_monday, zone
 from bot.summary.blocks import (
     leads_summary_blocks,
     leads_summary_text,
+    progress_blocks,
     summary_blocks,
     summary_text,
 )
@@ -98,12 +99,19 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
 
 
 def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered | None:
-    """Post a week's summary once (a lead's `/oneness summary` posts a fresh one each time)."""
+    """Post a week's summary once (a lead's `/oneness summary` posts a fresh one each time).
+
+    While the week is still open, the channel gets only its progress (how many answered, the
+    open rallies): figures that move with each answer would give each score away. The leads
+    get the named version either way.
+    """
+    now = deps.clock.now()
     with transaction(deps.sessions) as session:
         cycle = checkin_store.cycle_by_id(session, cycle_id)
         team = team_store.team_by_id(session, cycle.team_id) if cycle else None
         if cycle is None or team is None:
             return None
+        final = not manual or cycle.closed_at is not None or now >= cycle.closes_at
         gathered = gather(session, team, cycle)
     # Each `/oneness summary` is a new post; the automatic one is posted once per week.
     key = f"summary:{cycle_id}" + (f":manual:{uuid.uuid4().hex}" if manual else "")
@@ -115,9 +123,17 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
             kind="summary",
             channel=gathered.channel_id,
             text=summary_text(s),
-            blocks=summary_blocks(s),
+            blocks=summary_blocks(s) if final else progress_blocks(s),
         ),
     )
+    if final:
+        _post_chart(deps, gathered, key, cycle_id)
+    _send_to_leads(deps, gathered, key)
+    return gathered
+
+
+def _post_chart(deps: Deps, gathered: Gathered, key: str, cycle_id: int) -> None:
+    s = gathered.summary
     png = render_trend_chart(s.trend, title=f"{gathered.team_name}: the last {len(s.trend)} weeks")
     file_id = upload_once(
         deps,
@@ -132,6 +148,10 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
             row = checkin_store.cycle_by_id(session, cycle_id)
             if row is not None:
                 row.chart_file_id = file_id
+
+
+def _send_to_leads(deps: Deps, gathered: Gathered, key: str) -> None:
+    s = gathered.summary
     for lead in gathered.leads:
         deliver(
             deps,
@@ -144,7 +164,6 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
                 user_id=lead,
             ),
         )
-    return gathered
 
 
 def close_week(deps: Deps, cycle_id: int) -> None:

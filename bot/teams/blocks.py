@@ -5,11 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.checkin.rules import VISIBILITY_LABELS
 from bot.commands.grammar import WEEKDAYS, parse_time, parse_zone
-from bot.platform.blocks import Block, Reply, input_block, modal, option, plain, text_reply
+from bot.platform.blocks import (
+    Block,
+    Reply,
+    actions,
+    button,
+    input_block,
+    modal,
+    option,
+    plain,
+    section,
+    text_reply,
+)
 from bot.platform.errors import UsageError
+from bot.platform.escape import escape
 from bot.teams import ids
-from bot.teams.service import MembershipResult
+from bot.teams.rules import MembershipResult, name_problem
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -107,8 +120,8 @@ def read_setup(state: dict[str, Any]) -> SetupForm | dict[str, str]:
     name = (_value(state, ids.SETUP_NAME).get("value") or "").strip()
     if not name:
         errors[ids.SETUP_NAME] = "Give the team a name."
-    elif len(name) > 80:
-        errors[ids.SETUP_NAME] = "At most 80 characters."
+    elif (problem := name_problem(name)) is not None:
+        errors[ids.SETUP_NAME] = problem
     channel_value = _value(state, ids.SETUP_CHANNEL)
     channel = channel_value.get("selected_conversation") or channel_value.get("selected_channel")
     if not isinstance(channel, str) or not channel.startswith(("C", "G")):
@@ -147,10 +160,16 @@ def _people(ids: list[str]) -> str:
 
 
 def membership_reply(verb: str, team_name: str, result: MembershipResult) -> Reply:
-    """What add/remove/lead did, naming each person."""
+    """What add/remove/lead did, naming each person; added people were told by DM."""
+    name = escape(team_name)
     lines: list[str] = []
     if result.done:
-        lines.append(f"{verb.capitalize()} {_people([p.id for p in result.done])} in {team_name}.")
+        lines.append(f"{verb.capitalize()} {_people([p.id for p in result.done])} in {name}.")
+        if verb == "added":
+            lines.append(
+                "Each was sent a DM saying who added them, when prompts come and who sees "
+                "what, with a *Leave team* button."
+            )
     if result.unchanged:
         already = {
             "added": "already members",
@@ -168,7 +187,8 @@ def membership_reply(verb: str, team_name: str, result: MembershipResult) -> Rep
 def team_created_reply(team_name: str, channel_id: str, bot_in_channel: bool, when: str) -> Reply:
     """Confirmation of setup, with what to do next."""
     lines = [
-        f":white_check_mark: Team *{team_name}* is set up in <#{channel_id}> with you as lead.",
+        f":white_check_mark: Team *{escape(team_name)}* is set up in <#{channel_id}> with you "
+        "as lead.",
         f"Check-ins go out {when}.",
         "Next: `/oneness add @ann @bob` to add members (leads are not prompted unless added).",
     ]
@@ -177,4 +197,64 @@ def team_created_reply(team_name: str, channel_id: str, bot_in_channel: bool, wh
             f":point_right: Invite me to <#{channel_id}> with `/invite @Oneness` "
             "so nudges and summaries can be posted there."
         )
+    return text_reply("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """What a new member is told: who added them, where, when, and who sees what."""
+
+    team_id: int
+    team_name: str
+    channel_id: str
+    added_by: str
+    added_by_name: str
+    when: str
+    leads: tuple[str, ...]
+    default_visibility: str
+
+
+def welcome_message(w: Welcome) -> Reply:
+    """The DM a person gets on being added to a team, with a Leave team button."""
+    name = escape(w.team_name)
+    leads = ", ".join(f"<@{lead}>" for lead in w.leads) or "the team's leads"
+    default = VISIBILITY_LABELS.get(w.default_visibility, w.default_visibility)
+    lines = [
+        f":wave: <@{w.added_by}> added you to *{name}* on Oneness; its channel is "
+        f"<#{w.channel_id}>.",
+        f"I'll DM you a short check-in {w.when}: how one you were with your work and your "
+        "customers (1-10), what is causing discord, and what help you need. It takes under "
+        "30 seconds; you can also just reply with a number.",
+        "*Who sees what*",
+        f"• Your leads ({leads}) see your name, your score and your note.",
+        "• The channel sees only what your visibility allows. *Anonymous* (the team's default"
+        f" is “{default}”): a nudge says “a teammate could use help”, never your name, score"
+        " or note. *Team*: you are named, with your score and note. *Leads only*: nothing is"
+        " posted in the channel.",
+        "• While a week is open, teammates see only how many have answered; the team's figures"
+        " come in the closing summary, and only from 3 answers.",
+        "Not for you? Leave any time; your past answers stay with the leads until you type"
+        " `/oneness forget me`.",
+    ]
+    return Reply(
+        text=f"{escape(w.added_by_name)} added you to {name} on Oneness",
+        blocks=[
+            section("\n".join(lines)),
+            actions(
+                button("Leave team", ids.TEAM_LEAVE, str(w.team_id), style="danger"),
+                block_id="welcome_actions",
+            ),
+        ],
+    )
+
+
+def left_reply(team_name: str, withdrawn: bool) -> Reply:
+    """What a person who left is told."""
+    lines = [
+        f"You left *{escape(team_name)}*: no more prompts from it, and you are no longer counted "
+        "in its weeks."
+    ]
+    if withdrawn:
+        lines.append("Your open request for help there was withdrawn.")
+    lines.append("Your past answers stay with its leads; `/oneness forget me` deletes them.")
     return text_reply("\n".join(lines))

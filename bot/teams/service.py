@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from bot.platform.directory import Person
+from bot.platform.blocks import Reply
+from bot.platform.delivery import Outgoing, deliver
+from bot.platform.deps import Deps
+from bot.platform.directory import Directory, Person
 from bot.platform.errors import Conflict, NotAllowed, NotFound, UsageError
+from bot.platform.escape import escape
+from bot.platform.mentions import ChannelRef, UserRef
+from bot.rally import service as rally
 from bot.schedule.calendar import MemberClock
+from bot.teams.blocks import (
+    SetupForm,
+    Welcome,
+    left_reply,
+    membership_reply,
+    team_created_reply,
+    welcome_message,
+)
+from bot.teams.rules import MembershipResult, describe_schedule, name_problem
 from storage import teams as store
+from storage.db import transaction
 from storage.models import Team
+
+log = logging.getLogger("oneness.teams")
 
 
 @dataclass(frozen=True)
@@ -26,15 +46,6 @@ class TeamSettings:
     timezone: str = "UTC"
 
 
-@dataclass
-class MembershipResult:
-    """What an add/remove/lead did, person by person."""
-
-    done: list[Person] = field(default_factory=list)
-    unchanged: list[Person] = field(default_factory=list)
-    refused: list[tuple[Person, str]] = field(default_factory=list)
-
-
 def resolve_team(
     session: Session, *, user_id: str, channel_id: str | None, team_name: str | None
 ) -> Team:
@@ -42,7 +53,9 @@ def resolve_team(
     if team_name:
         team = store.team_by_name(session, team_name)
         if team is None:
-            raise NotFound(f"There is no team called “{team_name}”. `/oneness setup` creates one.")
+            raise NotFound(
+                f"There is no team called “{escape(team_name)}”. `/oneness setup` creates one."
+            )
         return team
     if channel_id:
         team = store.team_by_channel(session, channel_id)
@@ -56,26 +69,39 @@ def resolve_team(
             "You are not in a team yet. A lead can add you with `/oneness add @you`, "
             "or start one with `/oneness setup #channel`."
         )
-    names = ", ".join(f"`team:{t.name}`" for t in mine)
+    names = ", ".join(f"`team:{escape(t.name)}`" for t in mine)
     raise UsageError(f"You are in several teams; add one of {names} to the command.")
 
 
 def require_lead(session: Session, team: Team, user_id: str, doing: str) -> None:
     """Refuse unless the person leads the team."""
     if not store.is_lead(session, team.id, user_id):
-        raise NotAllowed(f"Only leads of {team.name} can {doing}.")
+        raise NotAllowed(f"Only leads of {escape(team.name)} can {doing}.")
+
+
+def require_member_or_lead(session: Session, team: Team, user_id: str, doing: str) -> bool:
+    """Refuse people outside the team; True when the person leads it."""
+    if store.is_lead(session, team.id, user_id):
+        return True
+    row = store.member(session, team.id, user_id)
+    if row is None or not row.active:
+        raise NotAllowed(f"You are not in {escape(team.name)}, so you can't {doing}.")
+    return False
 
 
 def setup_team(session: Session, settings: TeamSettings, *, creator: str, now: datetime) -> Team:
     """Create a team bound to a channel with the creator as its lead."""
+    problem = name_problem(settings.name)
+    if problem is not None:
+        raise UsageError(f"{problem}: `/oneness setup #channel Rocket Team`.")
     existing = store.team_by_channel(session, settings.channel_id)
     if existing is not None:
         raise Conflict(
-            f"<#{settings.channel_id}> already belongs to team {existing.name}. "
+            f"<#{settings.channel_id}> already belongs to team {escape(existing.name)}. "
             "Pick another channel, or ask its leads to add you."
         )
     if store.team_by_name(session, settings.name) is not None:
-        raise Conflict(f"A team called {settings.name} already exists; pick another name.")
+        raise Conflict(f"A team called {escape(settings.name)} already exists; pick another name.")
     team = store.create_team(
         session,
         name=settings.name,
@@ -165,3 +191,164 @@ def led_teams(session: Session, user_id: str) -> list[Team]:
 def member_clocks(session: Session, team_id: int) -> list[MemberClock]:
     """The scheduling view of a team's active members."""
     return [MemberClock(*row) for row in store.member_schedules(session, team_id)]
+
+
+# Use cases: each takes the process's Deps, owns its transactions and its Slack calls.
+
+
+def setup_inline(deps: Deps, user_id: str, channel: ChannelRef, name: str | None) -> Reply:
+    """`/oneness setup #channel [name]`: bind a team to the channel with the caller as lead."""
+    directory = Directory(deps.client)
+    found = directory.channel(channel)
+    me = directory.person(user_id)
+    settings = TeamSettings(
+        name=name or found.name or found.id, channel_id=found.id, timezone=me.tz or "UTC"
+    )
+    with transaction(deps.sessions) as session:
+        team = setup_team(session, settings, creator=user_id, now=deps.clock.now())
+        team_name = team.name
+    when = describe_schedule(settings.prompt_weekday, settings.prompt_time, settings.timezone)
+    return team_created_reply(team_name, found.id, found.is_member, when)
+
+
+def create_from_form(deps: Deps, creator: str, form: SetupForm) -> Reply:
+    """Create the team the setup modal describes, add its members and leads, welcome them."""
+    directory = Directory(deps.client)
+    channel = directory.channel(ChannelRef(channel_id=form.channel_id))
+    members = [directory.person(u) for u in form.members]
+    leads = [directory.person(u) for u in form.leads if u != creator]
+    settings = TeamSettings(form.name, form.channel_id, form.weekday, form.time, form.timezone)
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        team = setup_team(session, settings, creator=creator, now=now)
+        added = add_members(session, team, members, now=now)
+        make_leads(session, team, leads, now=now)
+        if creator not in form.leads:
+            # The form may drop the creator as lead only when someone else leads instead.
+            demote_creator_if_replaced(session, team, creator)
+        team_id, team_name = team.id, team.name
+    welcome(deps, team_id, added.done, added_by=creator)
+    reply = team_created_reply(
+        team_name,
+        channel.id,
+        channel.is_member,
+        describe_schedule(form.weekday, form.time, form.timezone),
+    )
+    if added.done or added.refused:
+        extra = membership_reply("added", team_name, added)
+        return Reply(text=reply.text + "\n" + extra.text, blocks=reply.blocks + extra.blocks)
+    return reply
+
+
+class Change(StrEnum):
+    """What a lead's membership command does."""
+
+    ADD = "added"
+    REMOVE = "removed"
+    LEAD = "made lead"
+
+
+_CHANGES = {
+    Change.ADD: ("add members", add_members),
+    Change.REMOVE: ("remove members", remove_members),
+    Change.LEAD: ("make leads", make_leads),
+}
+
+
+def change_membership(
+    deps: Deps,
+    change: Change,
+    *,
+    caller: str,
+    channel_id: str | None,
+    team_name: str | None,
+    refs: Sequence[UserRef],
+) -> Reply:
+    """`add`, `remove`, `lead`: a lead changes the team; added people are welcomed by DM."""
+    doing, apply = _CHANGES[change]
+    with transaction(deps.sessions) as session:
+        team = resolve_team(session, user_id=caller, channel_id=channel_id, team_name=team_name)
+        require_lead(session, team, caller, doing)
+    # Slack is asked outside the transaction so no connection is held during HTTP calls.
+    directory = Directory(deps.client)
+    people = [directory.resolve(ref) for ref in refs]
+    with transaction(deps.sessions) as session:
+        team = resolve_team(session, user_id=caller, channel_id=channel_id, team_name=team_name)
+        require_lead(session, team, caller, doing)
+        result = apply(session, team, people, now=deps.clock.now())
+        team_id, name = team.id, team.name
+    if change is Change.ADD:
+        welcome(deps, team_id, result.done, added_by=caller)
+    if change is Change.REMOVE:
+        # A member who leaves no longer needs the team's rally; its nudge says so.
+        for person in result.done:
+            rally.withdraw(deps, team_id, person.id)
+    return membership_reply(change.value, name, result)
+
+
+def welcome(deps: Deps, team_id: int, people: Sequence[Person], *, added_by: str) -> None:
+    """DM each newly added person who added them, where, when and who sees what, once."""
+    if not people:
+        return
+    adder = Directory(deps.client).person(added_by)
+    with transaction(deps.sessions) as session:
+        team = store.team_by_id(session, team_id)
+        if team is None:
+            return
+        zone = "local" if team.member_local else team.timezone
+        base = Welcome(
+            team_id=team.id,
+            team_name=team.name,
+            channel_id=team.channel_id,
+            added_by=added_by,
+            added_by_name=adder.name,
+            when=describe_schedule(team.prompt_weekday, team.prompt_time, zone),
+            leads=tuple(store.lead_ids(session, team.id)),
+            default_visibility=team.default_visibility,
+        )
+        joined = {
+            p.id: row.joined_at
+            for p in people
+            if (row := store.member(session, team_id, p.id)) is not None
+        }
+    message = welcome_message(base)
+    for person in people:
+        stamp = joined[person.id].strftime("%Y%m%dT%H%M%S") if person.id in joined else "0"
+        deliver(
+            deps,
+            Outgoing(
+                key=f"welcome:{team_id}:{person.id}:{stamp}",
+                kind="welcome",
+                channel=person.id,
+                text=message.text,
+                blocks=message.blocks,
+                user_id=person.id,
+            ),
+        )
+
+
+def leave(deps: Deps, user_id: str, team_id: int) -> Reply:
+    """A person leaves a team: no more prompts, their open rally withdrawn; never the last lead."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        team = store.team_by_id(session, team_id)
+        if team is None:
+            raise NotFound("That team no longer exists.")
+        name = escape(team.name)
+        row = store.member(session, team_id, user_id)
+        is_member = row is not None and row.active
+        leads = store.lead_ids(session, team_id)
+        if not is_member and user_id not in leads:
+            raise NotFound(f"You are not in {name}, so there is nothing to leave.")
+        if leads == [user_id]:
+            raise Conflict(
+                f"You are the last lead of {name}, so it would have nobody to run it. Make "
+                f"someone else a lead first (`/oneness lead @someone team:{name}`), then leave."
+            )
+        if row is not None and is_member:
+            store.deactivate_member(session, row, now)
+        store.remove_lead(session, team_id, user_id)
+        team_name = team.name
+    withdrawn = rally.withdraw(deps, team_id, user_id)
+    log.info("user %s left team %s", user_id, team_id)
+    return left_reply(team_name, withdrawn)

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from bot.platform.blocks import SECTION_LIMIT
-from bot.summary.blocks import leads_summary_blocks, summary_blocks, summary_text
+from bot.summary.blocks import (
+    PRIVACY_FOOTNOTE,
+    leads_summary_blocks,
+    summary_blocks,
+    summary_text,
+)
 from bot.summary.figures import (
     BLIND_SPOT,
     STRAIN,
@@ -106,7 +111,8 @@ def test_figures_by_hand() -> None:
     assert s.spread is not None
     assert s.spread.stdev == pytest.approx(math.sqrt(2.96))
     assert s.spread.stdev == pytest.approx(1.7205, abs=1e-4)
-    assert (s.spread.low, s.spread.high) == (4, 9)
+    # Never computed, so no renderer can show them (a 3-answer week would be solved).
+    assert not hasattr(s.spread, "low") and not hasattr(s.spread, "high")
     assert s.help_counts == (("specialist", 2), ("mentorship", 1), ("tools", 1))
 
 
@@ -118,19 +124,40 @@ def test_trend_keeps_the_last_eight_weeks() -> None:
     assert last.low == pytest.approx(6.8 - math.sqrt(2.96))
     assert last.high == pytest.approx(6.8 + math.sqrt(2.96))
     assert last.response_rate == pytest.approx(5 / 6)
-    # Three answers of 6: mean 6, stdev 0, band collapses onto the mean; 3 of 6 answered.
+    # Three answers of 6: the mean only, no band below 5 answers; 3 of 6 answered.
     first = s.trend[0]
-    assert (first.mean, first.low, first.high, first.too_few) == (6.0, 6.0, 6.0, False)
+    assert (first.mean, first.low, first.high, first.too_few) == (6.0, None, None, False)
     assert first.response_rate == pytest.approx(0.5)
 
 
 def test_band_is_clamped_to_the_scale() -> None:
-    # Scores 1, 1, 10: mean 4, stdev sqrt((9 + 9 + 36) / 3) = sqrt(18) = 4.243.
-    s = build_summary("t", [week("2026-W48", {"U0A1": 1, "U0A2": 1, "U0A3": 10})], (), ())
+    # Scores 1, 1, 1, 10, 10: mean 4.6, stdev sqrt((3 * 3.6² + 2 * 5.4²) / 5) = sqrt(19.44).
+    scores = {"U0A1": 1, "U0A2": 1, "U0A3": 1, "U0A4": 10, "U0A5": 10}
+    s = build_summary("t", [week("2026-W48", scores)], (), ())
     point = s.trend[-1]
-    assert point.mean == pytest.approx(4.0)
+    assert point.mean == pytest.approx(4.6)
     assert point.low == 1.0
-    assert point.high == pytest.approx(4 + math.sqrt(18))
+    assert point.high == pytest.approx(4.6 + math.sqrt(19.44))
+
+
+def test_three_or_four_answers_show_the_mean_but_no_spread() -> None:
+    for scores in ({"U0A1": 2, "U0A2": 5, "U0A3": 9}, {"U0A1": 2, "U0A2": 5, "U0A3": 9, "U0A4": 6}):
+        s = build_summary("t", [week("2026-W48", scores)], (), ())
+        assert s.mean is not None and s.spread is None
+        point = s.trend[-1]
+        assert (point.low, point.high) == (None, None)
+        text = texts(summary_blocks(s)).replace(PRIVACY_FOOTNOTE, "")
+        assert "±" not in text and "shown from 5 answers" in text
+        for score in ("2", "9"):  # neither the lowest nor the highest appears anywhere
+            assert f" {score}" not in text.replace("2026", ""), score
+
+
+def test_five_answers_show_the_spread_never_lowest_or_highest() -> None:
+    scores = {"U0A1": 2, "U0A2": 5, "U0A3": 9, "U0A4": 6, "U0A5": 7}
+    s = build_summary("t", [week("2026-W48", scores)], (), ())
+    assert s.spread is not None
+    text = texts(summary_blocks(s)).replace(PRIVACY_FOOTNOTE, "")
+    assert "±" in text and "lowest" not in text and "highest" not in text
 
 
 def test_self_vs_customer_by_hand() -> None:
@@ -196,7 +223,7 @@ def test_channel_blocks_show_the_figures() -> None:
     text = texts(summary_blocks(full_summary()))
     assert "5/6 (83%)" in text
     assert "6.8 (▲0.8 from last week)" in text
-    assert "±1.7 (lowest 4, highest 9)" in text
+    assert "*Spread:* ±1.7" in text and "(lowest" not in text
     assert "A specialist (2) · Mentorship (1) · Tools (1)" in text
     assert "self 3.4 · customers 4.0" in text
     assert "gap -0.6" in text and "*strain*" in text
@@ -215,7 +242,7 @@ def test_too_few_answers_show_no_aggregate_in_the_channel() -> None:
     assert s.help_counts == () and s.self_vs_customer is None
     assert s.trend[-1].mean is None and s.trend[-1].too_few
     blocks = summary_blocks(s)
-    text = texts(blocks)
+    text = texts(blocks).replace(PRIVACY_FOOTNOTE, "")
     assert "Too few answers (2) to show without identifying anyone." in text
     assert "2/6 (33%)" in text
     for leak in ("mean", "Spread", "±", "Self vs", "customers", "Help asked", "6.0", "▲", "▼"):

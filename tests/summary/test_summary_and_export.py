@@ -75,11 +75,16 @@ def test_summary_now_keeps_the_week_open_and_lead_dashboard_shows_chart(oneness:
     o.advance_to(FRIDAY_3PM_LONDON)
     answer(o, {"UANN": "6", "UBOB": "7", "UCAT": "8"})
     seen = o.slash("ULEAD", "summary", channel="CTEAM")
-    assert "Posted Rocket's summary" in seen and "stays open" in seen
-    assert any("Weekly summary" in t for t in channel_posts(o))
+    assert "Posted Rocket's the week so far" in seen and "figures come when the week" in seen
+    # While the week is open the channel sees progress only: no mean, no chart.
+    [progress] = [t for t in channel_posts(o) if "The week so far" in t]
+    assert "3/3" in progress and "7.0" not in progress and "Team mean" not in progress
+    assert o.slack.files == []
+    assert any("7.0" in m.all_text() for m in o.dms("ULEAD"))  # the leads get the figures
     with transaction(o.deps.sessions) as session:
         cycle = session.scalar(select(Cycle))
         assert cycle is not None and cycle.closed_at is None
+    o.advance_to(MONDAY_9AM)
     o.driver.app_home_opened("ULEAD")
     o.settle()
     home = o.slack.home_view("ULEAD")
