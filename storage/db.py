@@ -32,6 +32,8 @@ def make_engine(url: str, *, durable_commits: bool = True) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows are overwritten with zeros, so `forget me` leaves no text on disk.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
     CheckIn,
     CustomerRating,
+    Cycle,
     Delivery,
     Job,
     Lead,
@@ -38,6 +39,71 @@ def nudges_about(session: Session, user_id: str) -> list[OpenNudge]:
         )
     )
     return [OpenNudge(c, t) for c, t in rows if c and t]
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the bot posted, where it is, and for what (its delivery key)."""
+
+    key: str
+    channel_id: str
+    message_ts: str
+    cycle_id: int | None
+
+
+def messages_quoting(session: Session, user_id: str) -> list[SentMessage]:
+    """DMs that showed the person's check-ins, rallies or name: those to other people about the
+    person's rallies (leads-only, owner, escalation, follow-ups) and the person's own DMs.
+    Channel nudges are left to `nudges_about`."""
+    own_rallies = session.scalars(select(Rally.id).where(Rally.user_id == user_id)).all()
+    about = or_(
+        Delivery.user_id == user_id,
+        *(Delivery.key.startswith(f"rally:{rid}:", autoescape=True) for rid in own_rallies),
+    )
+    rows = session.scalars(
+        select(Delivery).where(
+            about,
+            Delivery.status == "sent",
+            Delivery.kind != "nudge",
+            Delivery.channel_id.is_not(None),
+            Delivery.message_ts.is_not(None),
+            Delivery.kind != "file",
+        )
+    )
+    return [SentMessage(d.key, d.channel_id or "", d.message_ts or "", d.cycle_id) for d in rows]
+
+
+def summaries_showing(session: Session, user_id: str) -> list[SentMessage]:
+    """Summary posts (the channel's and the leads') of weeks the person answered, or had a
+    rally open in: they may name the person or quote their note."""
+    cycles = set(
+        session.scalars(
+            select(CheckIn.cycle_id).where(
+                CheckIn.user_id == user_id, CheckIn.cycle_id.is_not(None)
+            )
+        )
+    )
+    for rally in session.scalars(select(Rally).where(Rally.user_id == user_id)):
+        during = [Cycle.team_id == rally.team_id, Cycle.closes_at >= rally.opened_at]
+        if rally.closed_at is not None:
+            during.append(Cycle.opens_at <= rally.closed_at)
+        cycles |= set(session.scalars(select(Cycle.id).where(*during)))
+    found: list[SentMessage] = []
+    for cycle_id in sorted(c for c in cycles if c is not None):
+        rows = session.scalars(
+            select(Delivery).where(
+                Delivery.kind == "summary",
+                Delivery.status == "sent",
+                Delivery.channel_id.is_not(None),
+                Delivery.message_ts.is_not(None),
+                (Delivery.key == f"summary:{cycle_id}")
+                | Delivery.key.startswith(f"summary:{cycle_id}:", autoescape=True),
+            )
+        )
+        found += [
+            SentMessage(d.key, d.channel_id or "", d.message_ts or "", cycle_id) for d in rows
+        ]
+    return found
 
 
 def forget(session: Session, user_id: str) -> dict[str, int]:
@@ -76,3 +142,13 @@ def forget(session: Session, user_id: str) -> dict[str, int]:
     counts["jobs"] = session.execute(delete(Job).where(Job.user_id == user_id)).rowcount
     session.execute(update(Team).where(Team.created_by == user_id).values(created_by=FORGOTTEN))
     return counts
+
+
+def scrub(engine: Engine) -> None:
+    """After a forget: on SQLite, fold the write-ahead log into the (secure_delete) database
+    file and empty it, so deleted text survives in neither file. PostgreSQL reuses the space
+    of deleted rows at its next vacuum."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -269,6 +269,7 @@ def _trend(deps: Deps, inv: Invocation, command: c.Trend) -> Reply:
 
 
 def _forget(deps: Deps, inv: Invocation, command: c.ForgetMe) -> Reply:
+    forget.check_can_forget(deps, inv.user_id)
     return forget.confirmation()
 
 

@@ -5,16 +5,30 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.platform.blocks import Reply, actions, button, section
 from bot.platform.deps import Deps
+from bot.platform.errors import Conflict
+from bot.platform.escape import escape
 from bot.rally.blocks import RallyCard, nudge_message
+from bot.summary import service as summary_service
 from storage import privacy as store
+from storage import teams as team_store
 from storage.db import transaction
+from storage.privacy import scrub
 
 log = logging.getLogger("oneness.forget")
 
 CONFIRM = "forget_confirm"
+
+
+def removed_message() -> Reply:
+    """What a message that quoted a forgotten person says instead."""
+    return Reply(
+        text="Removed at the member's request.",
+        blocks=[section("_Removed at the member's request._")],
+    )
 
 
 def confirmation() -> Reply:
@@ -35,25 +49,58 @@ def confirmation() -> Reply:
 
 
 def forget_person(deps: Deps, user_id: str) -> str:
-    """Delete everything about the person; nudges about them are edited to "withdrawn"."""
+    """Delete everything about the person, then edit every message that quoted them.
+
+    Channel nudges say "withdrawn"; DMs that quoted the person (leads-only, owner, escalation,
+    follow-ups, their own prompts) say "removed at the member's request"; summaries of the
+    weeks they were in are rendered again without them. On SQLite the deleted bytes are
+    overwritten (secure_delete) and the write-ahead log is emptied, so nothing is left on disk.
+    """
     with transaction(deps.sessions) as session:
+        _refuse_last_lead(session, user_id)
         nudges = store.nudges_about(session, user_id)
+        quoted = store.messages_quoting(session, user_id)
+        summaries = store.summaries_showing(session, user_id)
         counts = store.forget(session, user_id)
     withdrawn = nudge_message(
         RallyCard(0, "", "", "anonymous", 0, "", "none", 0, None, "withdrawn")
     )
     for nudge in nudges:
-        try:
-            deps.client.chat_update(
-                channel=nudge.channel_id,
-                ts=nudge.message_ts,
-                text=withdrawn.text,
-                blocks=withdrawn.blocks,
-            )
-        except SlackApiError as error:
-            log.warning("could not withdraw a nudge: %s", error.response.get("error"))
+        _edit(deps, nudge.channel_id, nudge.message_ts, withdrawn)
+    for message in quoted:
+        _edit(deps, message.channel_id, message.message_ts, removed_message())
+    for post in summaries:
+        reply = summary_service.render_again(deps, post.key, post.cycle_id)
+        if reply is not None:
+            _edit(deps, post.channel_id, post.message_ts, reply)
+    scrub(deps.engine)
     log.info("forgot a person: %s", counts)
     return (
         f"Done. I deleted {counts['checkins']} check-ins and everything else about you, "
-        "and removed you from your teams. A lead can add you again any time."
+        "removed you from your teams, and edited the messages that quoted you. "
+        "A lead can add you again any time."
     )
+
+
+def _refuse_last_lead(session: Session, user_id: str) -> None:
+    for team in team_store.teams_of(session, user_id):
+        if team_store.lead_ids(session, team.id) == [user_id]:
+            name = escape(team.name)
+            raise Conflict(
+                f"You are the last lead of {name}, so it would have nobody to run it. Make "
+                f"someone else a lead first (`/oneness lead @someone team:{name}`), then "
+                "`/oneness forget me` again."
+            )
+
+
+def check_can_forget(deps: Deps, user_id: str) -> None:
+    """Refuse before asking, when the person is the last lead of a team."""
+    with transaction(deps.sessions) as session:
+        _refuse_last_lead(session, user_id)
+
+
+def _edit(deps: Deps, channel: str, ts: str, reply: Reply) -> None:
+    try:
+        deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+    except SlackApiError as error:
+        log.warning("could not edit a message: %s", error.response.get("error"))

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver, upload_once
 from bot.platform.deps import Deps
 from bot.schedule.dates import shift_week, week_label, week_monday, zone
@@ -164,6 +165,25 @@ def _send_to_leads(deps: Deps, gathered: Gathered, key: str) -> None:
                 user_id=lead,
             ),
         )
+
+
+def render_again(deps: Deps, key: str, cycle_id: int | None) -> Reply | None:
+    """A posted summary as it would read now (after someone was forgotten); None when its
+    week is gone. The delivery key says which version it was: the leads' or the channel's."""
+    if cycle_id is None:
+        return None
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        cycle = checkin_store.cycle_by_id(session, cycle_id)
+        team = team_store.team_by_id(session, cycle.team_id) if cycle else None
+        if cycle is None or team is None:
+            return None
+        closed = cycle.closed_at is not None or now >= cycle.closes_at
+        gathered = gather(session, team, cycle)
+    s = gathered.summary
+    if ":leads:" in key:
+        return Reply(leads_summary_text(s), leads_summary_blocks(s, gathered.named))
+    return Reply(summary_text(s), summary_blocks(s) if closed else progress_blocks(s))
 
 
 def close_week(deps: Deps, cycle_id: int) -> None:

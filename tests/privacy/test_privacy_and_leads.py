@@ -27,6 +27,10 @@ def test_forget_me_asks_first_then_leaves_nothing_in_any_table(oneness: Oneness)
     o.slash("UANN", "setup <#CTEAM|team> Rocket")  # ann created the team and leads it
     o.slash("UANN", "add <@UANN> <@UBOB>", channel="CTEAM")
     o.slash("UANN", "csat <@UBOB> 4 great demo", channel="CTEAM")
+    # The last lead may not leave the team leaderless; the reply says how.
+    refused = o.slash("UANN", "forget me")
+    assert "last lead of Rocket" in refused and "/oneness lead @someone" in refused
+    o.slash("UANN", "lead <@ULEAD>", channel="CTEAM")
     pulse(o, "UANN", 2, note="bad week")
     pulse(o, "UBOB", 3)
     o.driver.click("UANN", nudges(o)[1], rally_ids.RALLY_OWN)  # ann owns bob's rally
