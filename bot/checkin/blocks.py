@@ -55,7 +55,7 @@ def score_rows(cycle_id: int) -> list[Block]:
 def prompt_message(*, team_name: str, cycle_id: int, week: str) -> Reply:
     """The weekly check-in DM."""
     return Reply(
-        text=f"Weekly check-in for {team_name}: how one were you this week? Reply 1-10.",
+        text=f"Weekly check-in for {escape(team_name)}: how one were you this week? Reply 1-10.",
         blocks=[
             section(f"*Weekly check-in · {escape(team_name)} · {week}*\n{QUESTION}"),
             *score_rows(cycle_id),
@@ -70,7 +70,7 @@ def prompt_message(*, team_name: str, cycle_id: int, week: str) -> Reply:
 def reminder_message(*, team_name: str, cycle_id: int) -> Reply:
     """The one reminder to those who have not answered."""
     return Reply(
-        text=f"A gentle reminder: {team_name}'s check-in is still open.",
+        text=f"A gentle reminder: {escape(team_name)}'s check-in is still open.",
         blocks=[
             section(
                 f"A gentle reminder: *{escape(team_name)}*'s check-in is still open. "
@@ -110,7 +110,7 @@ def recorded_message(
     ]
     if open_:
         blocks.append(actions(button("Edit", ids.CHECKIN_EDIT, str(cycle_id)), block_id="edit"))
-    return Reply(text=f"Recorded {answer.score}/10 for {team_name}, {week}.", blocks=blocks)
+    return Reply(text=f"Recorded {answer.score}/10 for {escape(team_name)}, {week}.", blocks=blocks)
 
 
 def _score_select(block_id: str, label: str, initial: int | None, optional: bool) -> Block:
@@ -303,7 +303,7 @@ def trend_reply(
             for r in ratings[-8:]
         ]
         blocks.append(section("*Customer ratings*\n" + "\n".join(lines)))
-    return Reply(text=f"{user_id}'s trend in {team_name}", blocks=blocks)
+    return Reply(text=f"A member's trend in {escape(team_name)}", blocks=blocks)
 
 
 @dataclass(frozen=True)

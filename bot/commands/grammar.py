@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.platform.errors import UsageError
+from bot.platform.escape import escape
 from bot.platform.mentions import ChannelRef, UserRef, parse_channel, parse_user
 from bot.teams.rules import name_problem
 
@@ -218,7 +219,8 @@ def help_lines() -> list[tuple[str, str]]:
 
 
 def _quote(word: str) -> str:
-    return word.replace("`", "'")[:40]
+    """A word the person typed, shown back inside backticks: short and inert."""
+    return escape(word.replace("`", "'")[:40])
 
 
 def _no_args(cls: type[Command], usage: str):  # type: ignore[no-untyped-def]
