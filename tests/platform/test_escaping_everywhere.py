@@ -202,7 +202,7 @@ def builders(name: str, note: str) -> dict[str, Callable[[], Any]]:
             teams.Welcome(1, name, "CTEAM", "ULEAD", note, "every Friday", ("ULEAD",), "anonymous")
         ),
         "left": lambda: teams.left_reply(name, True),
-        "text_reply": lambda: text_reply(f"ok"),
+        "text_reply": lambda: text_reply("ok"),
         "error": lambda: error_reply("Refused."),
     }
 
