@@ -130,6 +130,8 @@ def _plan(session: Session, now: datetime, *, team_id: int | None, force: bool) 
             continue
         clock = team_clock(team)
         members = member_clocks(session, team.id)
+        if not members:
+            continue  # nobody to ask: no week opens, no empty summary is posted
         week = current_week(clock, members, now)
         if week is not None:
             checkin_store.ensure_cycle(session, team.id, week.label, week.opens_at, week.closes_at)

@@ -22,8 +22,9 @@ FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 ODD = st.one_of(
-    st.text(max_size=60),
-    st.text(alphabet=st.characters(min_codepoint=0x80), max_size=40),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+    # Slack sends UTF-8: lone surrogates cannot be encoded, so they never arrive.
+    st.text(alphabet=st.characters(min_codepoint=0x80, blacklist_categories=("Cs",)), max_size=40),
     st.sampled_from(
         [
             "<!channel>",
