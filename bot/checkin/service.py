@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.checkin._record import Recorded, record_pulse, record_weekly
 from bot.checkin.blocks import CheckinContext, checkin_modal, recorded_message
+from bot.checkin.history import due_week
 from bot.checkin.rules import Answer, read_text_answer
 from bot.platform.blocks import Reply
 from bot.platform.deps import Deps
@@ -17,7 +19,7 @@ from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store
 from storage.db import transaction
-from storage.models import CheckIn, Team
+from storage.models import CheckIn, Cycle, Team
 
 log = logging.getLogger("oneness.checkin")
 
@@ -115,16 +117,9 @@ def answer_text(deps: Deps, user_id: str, text: str) -> tuple[Stored | None, str
     ), f"Thanks. Recorded {answer.score}/10 as {kind}."
 
 
-def _pending_cycle(session, team_id: int, user_id: str, now):  # type: ignore[no-untyped-def]
-    for cycle in checkin_store.open_cycles(session, now):
-        if cycle.team_id != team_id or now >= cycle.closes_at:
-            continue
-        prompt = ledger.get(session, f"prompt:{cycle.id}:{user_id}")
-        if prompt is None or prompt.status != "sent":
-            continue
-        if checkin_store.weekly_answer(session, cycle.id, user_id) is None:
-            return cycle
-    return None
+def _pending_cycle(session: Session, team_id: int, user_id: str, now: datetime) -> Cycle | None:
+    team = team_store.team_by_id(session, team_id)
+    return due_week(session, team, user_id, now) if team is not None else None
 
 
 def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict:  # type: ignore[type-arg]

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.schedule.calendar import MemberClock, TeamClock, current_week, decide_prompt, week_bounds
-from bot.schedule.dates import occurrence, week_label, zone
+from bot.schedule.calendar import (
+    MemberClock,
+    TeamClock,
+    current_week,
+    decide_prompt,
+    occurrence,
+    week_bounds,
+    week_label,
+    zone,
+)
 
 LONDON = zone("Europe/London")
 
