@@ -190,7 +190,11 @@ def scheduled_at(team: TeamClock, label: str, member: MemberClock | None = None)
     """When the prompt of week `label` is scheduled, for one member or (None) the team."""
     if member is None or not team.member_local:
         return team_prompt_at(team, label)
-    tz = member_zone(team, member)
+    return _local_prompt_at(team, label, member_zone(team, member))
+
+
+@lru_cache(maxsize=4096)
+def _local_prompt_at(team: TeamClock, label: str, tz: str) -> datetime:
     own = occurrence(label, team.prompt_weekday, team.prompt_time, tz)
     if own >= closes_at(team, label):
         # Their own time comes after this week's summary: the one a week earlier is this week's.
@@ -200,8 +204,12 @@ def scheduled_at(team: TeamClock, label: str, member: MemberClock | None = None)
 
 def week_bounds(team: TeamClock, label: str, members: list[MemberClock]) -> Week:
     """Open at the earliest member's prompt; close at the first summary time after the team's."""
-    moments = [scheduled_at(team, label, m) for m in members] or [scheduled_at(team, label)]
-    return Week(label, min(moments), closes_at(team, label))
+    if members and team.member_local:
+        zones = {member_zone(team, m) for m in members}  # a few zones for many members
+        opens = min(_local_prompt_at(team, label, tz) for tz in zones)
+    else:
+        opens = team_prompt_at(team, label)
+    return Week(label, opens, closes_at(team, label))
 
 
 def open_weeks(team: TeamClock, members: list[MemberClock], now: datetime) -> list[Week]:
