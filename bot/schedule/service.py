@@ -42,7 +42,6 @@ class ThisWeek:
     already_out: bool  # this week's prompts went out before the change; nothing changes
     late: int  # prompts whose new time passed within the catch-up window: they go out now
     skipped: int  # prompts whose new time passed longer ago: they will not go out by themselves
-    waiting: int  # prompts still to come at the new time
 
 
 def this_week(session: Session, team: Team, now: datetime) -> ThisWeek:
@@ -53,7 +52,7 @@ def this_week(session: Session, team: Team, now: datetime) -> ThisWeek:
     sent = any(
         d.status == "sent" for c in opened for d in ledger.for_cycle(session, c.id, "prompt")
     )
-    late = skipped = waiting = 0
+    late = skipped = 0
     for week in open_weeks(clock, members, now):
         cycle = checkin_store.cycle(session, team.id, week.label)
         if cycle is not None:
@@ -67,5 +66,4 @@ def this_week(session: Session, team: Team, now: datetime) -> ThisWeek:
             action = decide_prompt(clock, member, week, now).action
             late += action == PromptAction.SEND
             skipped += action == PromptAction.SKIP
-            waiting += action == PromptAction.WAIT
-    return ThisWeek(sent, late, skipped, waiting)
+    return ThisWeek(sent, late, skipped)
