@@ -195,7 +195,9 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     team_id = _team_id(deps, inv, command, "send prompts")
     report = tick(deps, team_id=team_id, force=True)
     with transaction(deps.sessions) as session:
-        status = week_status(session, team_store.team_by_id(session, team_id), deps.clock.now())
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        status = week_status(session, team, deps.clock.now())
     sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
     if report.recovered:
         sent += f" ({report.recovered} of them skipped earlier)"

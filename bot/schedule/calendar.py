@@ -86,7 +86,7 @@ def _repeated_later(moment: datetime) -> bool:
 @lru_cache(maxsize=8192)
 def _at_or_after(start: datetime, weekday: str, hhmm: str, tz_name: str) -> datetime:
     trigger = _trigger(weekday, hhmm, tz_name)
-    moment = trigger.get_next_fire_time(None, start)
+    moment: datetime | None = trigger.get_next_fire_time(None, start)
     # The second instance of a repeated hour: its first instance was before `start`.
     while moment is not None and _repeated_later(moment):
         moment = trigger.get_next_fire_time(None, moment.astimezone(UTC) + _SECOND)
