@@ -11,7 +11,7 @@ from bot.checkin.history import open_cycle
 from bot.schedule.calendar import SkipReason, is_paused, team_clock, week_skip_reason
 from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
-from storage import delivery as ledger
+from storage import summary as summary_store
 from storage.models import Team
 
 
@@ -50,15 +50,15 @@ def week_status(session: Session, team: Team, now: datetime) -> WeekStatus:
     if cycle is None:
         return WeekStatus(team.name, None, [], [], [], None)
     answers = {c.user_id: c for c in checkin_store.current_answers(session, cycle.id)}
-    prompts = {d.user_id: d for d in ledger.for_cycle(session, cycle.id, "prompt")}
+    prompts = summary_store.prompt_outcomes(session, cycle.id)
     answered, missing, paused, skipped = [], [], [], []
     for member in members:
-        prompt = prompts.get(member.user_id)
+        status, _error = prompts.get(member.user_id, ("", None))
         if member.user_id in answers:
             answered.append(member.user_id)
         elif is_paused(clock, member, now):
             paused.append(member.user_id)
-        elif prompt is not None and prompt.status == "skipped":
+        elif status == "skipped":
             skipped.append(member.user_id)
         else:
             missing.append(member.user_id)
@@ -72,6 +72,6 @@ def week_status(session: Session, team: Team, now: datetime) -> WeekStatus:
         paused,
         mean,
         skipped,
-        week_skip_reason([prompts[u].error or "" for u in skipped]),
-        sum(1 for d in prompts.values() if d.status == "sent"),
+        week_skip_reason([prompts[u][1] or "" for u in skipped]),
+        sum(1 for status, _error in prompts.values() if status == "sent"),
     )

@@ -3,6 +3,7 @@ saving, `summary-at` and pauses mid-week, and weeks whose prompts were skipped."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,6 +183,10 @@ def test_a_week_skipped_while_the_bot_was_offline_is_honest_and_recoverable(
     assert "`/oneness send` sends the prompts that did not go out" in lead_status
     member_status = o.slash("UBOB", "status")
     assert offline in member_status and "<@U" not in member_status
+    o.driver.app_home_opened("ULEAD")
+    o.settle()
+    home = json.dumps(o.slack.home_view("ULEAD"))
+    assert "no prompts went out this week (2026-W48)" in home and "0/0" not in home
     # A DM number from a member who was due answers the week, not a pulse.
     o.driver.dm("UANN", "7")
     o.settle()
