@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -329,3 +330,27 @@ def test_local_mondays_at_9_in_every_zone_across_both_changes(
         assert [label for label, _when in sent[m.user_id]] == [
             week_label(when, ZoneInfo(m.tz)) for _label, when in sent[m.user_id]
         ]
+
+
+@pytest.mark.parametrize("team_zone", [SYDNEY, LOS_ANGELES])
+@pytest.mark.parametrize(
+    "start", [datetime(2026, 9, 20, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC)]
+)
+def test_local_sunday_evenings_just_before_the_summary_never_skip_or_repeat_a_week(
+    team_zone: str, start: datetime
+) -> None:
+    # Sunday 20:00, summary Monday 09:00 in the team's zone: for a team in Sydney, Sunday 20:00
+    # in New York or LA comes after that week's summary, so their Sunday evening before is
+    # the week's. Every member still gets every Sunday evening, once, across the changes.
+    t = team(timezone=team_zone, member_local=True, prompt_weekday="sun", prompt_time="20:00")
+    members = [member(f"U{i}", tz) for i, tz in enumerate(ZONES)]
+    sent = _prompts_by_simulated_ticks(t, members, start, start + timedelta(weeks=8))
+    for m in members:
+        assert m.tz is not None
+        local = [when.astimezone(ZoneInfo(m.tz)) for _label, when in sent[m.user_id]]
+        assert len(local) >= 7, m.tz
+        assert all((d.weekday(), d.hour, d.minute) == (6, 20, 0) for d in local), m.tz
+        days = [d.date() for d in local]
+        assert all(b - a == timedelta(days=7) for a, b in itertools.pairwise(days))
+        labels = [label for label, _when in sent[m.user_id]]
+        assert len(set(labels)) == len(labels)
