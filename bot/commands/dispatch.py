@@ -17,6 +17,7 @@ from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
 from bot.platform.directory import Directory, Person
 from bot.platform.errors import NotFound, UsageError
+from bot.platform.escape import escape
 from bot.privacy import service as forget
 from bot.rally import service as rally
 from bot.schedule import service as schedule
@@ -205,7 +206,7 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
         sent += f"; {report.failed} could not be reached"
     others = "Everyone else already had theirs" if not status.paused else "Paused members wait"
     return text_reply(
-        f"{sent} for {status.team_name} ({status.week}). {others}: "
+        f"{sent} for {escape(status.team_name)} ({status.week}). {others}: "
         f"{len(status.answered)}/{status.expected} have answered."
     )
 
@@ -256,7 +257,7 @@ def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
         week = schedule.this_week(session, team, now)
         name, zone_name = team.name, "local" if team.member_local else team.timezone
     when = _describe_schedule(command.weekday, command.time, zone_name)
-    return text_reply(f"{name}: check-ins now go out {when}.{_this_week_text(week)}")
+    return text_reply(f"{escape(name)}: check-ins now go out {when}.{_this_week_text(week)}")
 
 
 def _local_moment(when: datetime, tz: str) -> str:
@@ -274,7 +275,7 @@ def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
         moved = schedule.move_open_weeks(session, team, now)
         name, tz = team.name, team.timezone
     when = _describe_schedule(command.weekday, command.time, tz)
-    lines = [f"{name}: the week now closes and the summary posts {when}."]
+    lines = [f"{escape(name)}: the week now closes and the summary posts {when}."]
     for week, closes in moved:
         if closes <= now:
             lines.append(

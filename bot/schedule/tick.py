@@ -141,6 +141,8 @@ def plan(
         if team is None:
             continue
         members = member_clocks(session, team.id)
+        if not members:
+            continue  # nobody to ask: no week opens, no empty summary is posted
         for week in open_weeks(team_clock(team), members, now):
             checkin_store.ensure_cycle(session, team.id, week.label, week.opens_at, week.closes_at)
         if force:
