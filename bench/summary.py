@@ -72,7 +72,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench.databases import database
 from bot.checkin.history import my_history
 from bot.checkin.rules import HELP_KINDS
-from bot.schedule.dates import next_occurrence, occurrence, shift_week, zone
+from bot.schedule.calendar import next_occurrence, occurrence, shift_week, zone
 from bot.summary import service as bot_summaries
 from bot.summary.chart import render_trend_chart
 from bot.summary.service import Gathered

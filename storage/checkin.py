@@ -47,6 +47,20 @@ def open_cycles(session: Session, now: datetime) -> Sequence[Cycle]:
     ).all()
 
 
+def team_open_cycles(session: Session, team_id: int, now: datetime) -> Sequence[Cycle]:
+    """A team's cycles that have opened and whose close has not come, oldest first."""
+    return session.scalars(
+        select(Cycle)
+        .where(
+            Cycle.team_id == team_id,
+            Cycle.closed_at.is_(None),
+            Cycle.opens_at <= now,
+            Cycle.closes_at > now,
+        )
+        .order_by(Cycle.opens_at, Cycle.id)
+    ).all()
+
+
 def weekly_answer(session: Session, cycle_id: int, user_id: str) -> CheckIn | None:
     """The member's current weekly answer for a cycle."""
     return session.scalar(

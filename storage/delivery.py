@@ -54,3 +54,12 @@ def for_cycle(session: Session, cycle_id: int, kind: str) -> Sequence[Delivery]:
     return session.scalars(
         select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.kind == kind)
     ).all()
+
+
+def reopen_skipped(session: Session, key: str) -> bool:
+    """Make a skipped delivery pending again (a lead's `send`); False when it was not skipped."""
+    row = get(session, key)
+    if row is None or row.status != "skipped":
+        return False
+    row.status, row.error = "pending", None
+    return True

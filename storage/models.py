@@ -77,6 +77,9 @@ class Team(Base):
     summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
     # None switches reminders off.
     remind_after_minutes: Mapped[int | None] = mapped_column(Integer, default=24 * 60)
+    # When a lead last changed when prompts go out: tells "the schedule changed" from "the bot
+    # was offline" when a week's prompts were skipped.
+    schedule_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     drop_floor: Mapped[int] = mapped_column(Integer, default=4)
     drop_delta: Mapped[int] = mapped_column(Integer, default=2)
     followup_days: Mapped[int] = mapped_column(Integer, default=3)
@@ -103,6 +106,8 @@ class Member(Base):
     # The member's last explicit choice of visibility in this team; answers that carry no
     # choice (a DM number, a button) use it, else the team's default.
     visibility: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # When the current pause was set: a pause counts from then, not for weeks before it.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

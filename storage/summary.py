@@ -71,6 +71,26 @@ def prompted(session: Session, cycle_ids: Sequence[int]) -> Sequence[tuple[int, 
     return [(c, u) for c, u in rows if c is not None and u is not None]
 
 
+def prompt_outcomes(session: Session, cycle_id: int) -> dict[str, tuple[str, str | None]]:
+    """Each member's prompt in a cycle: (status, error) by user id (three columns, no rows)."""
+    rows = session.execute(
+        select(Delivery.user_id, Delivery.status, Delivery.error).where(
+            Delivery.cycle_id == cycle_id, Delivery.kind == "prompt"
+        )
+    )
+    return {u: (status, error) for u, status, error in rows if u is not None}
+
+
+def skipped_prompts(session: Session, cycle_id: int) -> list[tuple[str, str]]:
+    """(user id, why) of everyone whose prompt in a cycle was skipped rather than sent."""
+    rows = session.execute(
+        select(Delivery.user_id, Delivery.error).where(
+            Delivery.cycle_id == cycle_id, Delivery.kind == "prompt", Delivery.status == "skipped"
+        )
+    )
+    return [(u, e or "") for u, e in rows if u is not None]
+
+
 def ratings_since(session: Session, team_id: int, since: datetime) -> Sequence[CustomerRating]:
     """Customer ratings of a team logged since a moment."""
     return session.scalars(

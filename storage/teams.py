@@ -149,11 +149,11 @@ def member_names(session: Session, team_id: int) -> dict[str, str]:
 
 def member_schedules(
     session: Session, team_id: int
-) -> list[tuple[str, str | None, datetime, date | None]]:
-    """(user id, tz, joined at, paused until) of active members, by join time; no whole rows."""
+) -> list[tuple[str, str | None, datetime, date | None, datetime | None]]:
+    """(user id, tz, joined at, paused until, paused at) of active members, by join time."""
     rows = session.execute(
-        select(Member.user_id, Member.tz, Member.joined_at, Member.paused_until)
+        select(Member.user_id, Member.tz, Member.joined_at, Member.paused_until, Member.paused_at)
         .where(Member.team_id == team_id, Member.active.is_(True))
         .order_by(Member.joined_at, Member.id)
     )
-    return [(u, tz, joined, paused) for u, tz, joined, paused in rows]
+    return [(u, tz, joined, until, since) for u, tz, joined, until, since in rows]

@@ -7,9 +7,42 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.checkin.rules import sparkline
+from bot.schedule.calendar import PromptAction, Week, decide_prompt, team_clock
+from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
+from storage import delivery as ledger
 from storage import teams as team_store
 from storage.models import CheckIn, Cycle, Team
+
+# A prompt that was posted, refused by Slack, or skipped (too late): the member was due.
+_DUE_STATUSES = frozenset({"sent", "failed", "skipped"})
+
+
+def weekly_key(kind: str, cycle_id: int, user_id: str) -> str:
+    """The delivery key of a member's weekly `prompt` or `reminder` in a cycle."""
+    return f"{kind}:{cycle_id}:{user_id}"
+
+
+def due_week(session: Session, team: Team, user_id: str, now: datetime) -> Cycle | None:
+    """The open week this member is due to answer, the newest when two are open.
+
+    Due: the prompt went out, or it was skipped or never sent although their time had come
+    (the bot was offline, the schedule changed). Answered weeks and paused members are not.
+    """
+    member = next((m for m in member_clocks(session, team.id) if m.user_id == user_id), None)
+    if member is None:
+        return None
+    clock = team_clock(team)
+    for cycle in reversed(checkin_store.team_open_cycles(session, team.id, now)):
+        if checkin_store.weekly_answer(session, cycle.id, user_id) is not None:
+            continue
+        prompt = ledger.get(session, weekly_key("prompt", cycle.id, user_id))
+        if prompt is not None and prompt.status in _DUE_STATUSES:
+            return cycle
+        week = Week(cycle.week, cycle.opens_at, cycle.closes_at)
+        if decide_prompt(clock, member, week, now).action != PromptAction.WAIT:
+            return cycle
+    return None
 
 
 def open_cycle(session: Session, team: Team, now: datetime) -> Cycle | None:
@@ -42,13 +75,10 @@ def trend_line(rows: list[CheckIn]) -> str:
 
 
 def pending_prompts(session: Session, user_id: str, now: datetime) -> list[tuple[Team, Cycle]]:
-    """Weeks whose prompt this person has and has not answered."""
+    """Weeks this person is due to answer and has not, one per team (`due_week`)."""
     out: list[tuple[Team, Cycle]] = []
     for team in team_store.teams_of(session, user_id):
-        member = team_store.member(session, team.id, user_id)
-        if member is None or not member.active:
-            continue
-        cycle = open_cycle(session, team, now)
-        if cycle is not None and checkin_store.weekly_answer(session, cycle.id, user_id) is None:
+        cycle = due_week(session, team, user_id, now)
+        if cycle is not None:
             out.append((team, cycle))
     return out

@@ -30,6 +30,7 @@ from bot.checkin.blocks import (
     recorded_message,
     text_recorded_message,
 )
+from bot.checkin.history import due_week
 from bot.checkin.rules import Answer, read_text_answer
 from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
@@ -256,16 +257,9 @@ def not_a_score(deps: Deps, user_id: str, checkin_id: int) -> str:
     return "Deleted. I won't read that message as a check-in; nothing of it is kept."
 
 
-def _pending_cycle(session, team_id: int, user_id: str, now):  # type: ignore[no-untyped-def]
-    for cycle in checkin_store.open_cycles(session, now):
-        if cycle.team_id != team_id or now >= cycle.closes_at:
-            continue
-        prompt = ledger.get(session, f"prompt:{cycle.id}:{user_id}")
-        if prompt is None or prompt.status != "sent":
-            continue
-        if checkin_store.weekly_answer(session, cycle.id, user_id) is None:
-            return cycle
-    return None
+def _pending_cycle(session: Session, team_id: int, user_id: str, now: datetime) -> Cycle | None:
+    team = team_store.team_by_id(session, team_id)
+    return due_week(session, team, user_id, now) if team is not None else None
 
 
 def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict:  # type: ignore[type-arg]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.checkin.blocks import CheckinContext, me_reply, trend_reply
@@ -18,6 +19,8 @@ from bot.platform.directory import Directory
 from bot.platform.errors import NotFound, UsageError
 from bot.platform.escape import escape
 from bot.privacy import service as forget
+from bot.schedule import service as schedule
+from bot.schedule.calendar import zone
 from bot.schedule.tick import tick
 from bot.summary import export as exports
 from bot.summary import service as summaries
@@ -129,13 +132,17 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     team_id = _team_id(deps, inv, command, "send prompts")
     report = tick(deps, team_id=team_id, force=True)
     with transaction(deps.sessions) as session:
-        status = week_status(session, team_store.team_by_id(session, team_id), deps.clock.now())
+        team = team_store.team_by_id(session, team_id)
+        assert team is not None
+        status = week_status(session, team, deps.clock.now())
     sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
+    if report.recovered:
+        sent += f" ({report.recovered} of them skipped earlier)"
     if report.failed:
         sent += f"; {report.failed} could not be reached"
+    others = "Everyone else already had theirs" if not status.paused else "Paused members wait"
     return text_reply(
-        f"{sent} for {escape(status.team_name)} ({status.week}). "
-        "Everyone else already had theirs: "
+        f"{sent} for {escape(status.team_name)} ({status.week}). {others}: "
         f"{len(status.answered)}/{status.expected} have answered."
     )
 
@@ -153,27 +160,67 @@ def _change_team(
         return team
 
 
+def _this_week_text(week: schedule.ThisWeek) -> str:
+    """What a new schedule does to this week's prompts that have not gone out."""
+    if week.already_out:
+        return " This week's prompts went out already; the new time applies from next week."
+    if week.skipped:
+        return (
+            " This week's new prompt time passed more than a day ago, so "
+            f"{week.skipped} prompt{'s' if week.skipped != 1 else ''} will not go out by "
+            "themselves; `/oneness send` sends them now."
+        )
+    if week.late:
+        return " This week's new prompt time has just passed: its prompts go out now."
+    return ""
+
+
 def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
-    def change(team: Team) -> None:
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        teams.require_lead(session, team, inv.user_id, "change the schedule")
         team.prompt_weekday, team.prompt_time = command.weekday, command.time
         if command.tz == "local":
             team.member_local = True
         elif command.tz:
             team.timezone, team.member_local = command.tz, False
-
-    team = _change_team(deps, inv, command, "change the schedule", change)
-    zone_name = "local" if team.member_local else team.timezone
+        # Tells a week skipped because of this change from one skipped while the bot was down.
+        team.schedule_changed_at = now
+        session.flush()
+        week = schedule.this_week(session, team, now)
+        name, zone_name = team.name, "local" if team.member_local else team.timezone
     when = describe_schedule(command.weekday, command.time, zone_name)
-    return text_reply(f"{escape(team.name)}: check-ins now go out {when}.")
+    return text_reply(f"{escape(name)}: check-ins now go out {when}.{_this_week_text(week)}")
+
+
+def _local_moment(when: datetime, tz: str) -> str:
+    return f"{when.astimezone(zone(tz)):%a %d %b at %H:%M} ({tz})"
 
 
 def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
-    def change(team: Team) -> None:
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        team = teams.resolve_team(
+            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+        )
+        teams.require_lead(session, team, inv.user_id, "change the summary time")
         team.summary_weekday, team.summary_time = command.weekday, command.time
-
-    team = _change_team(deps, inv, command, "change the summary time", change)
-    when = describe_schedule(command.weekday, command.time, team.timezone)
-    return text_reply(f"{escape(team.name)}: the week now closes and the summary posts {when}.")
+        moved = schedule.move_open_weeks(session, team, now)
+        name, tz = team.name, team.timezone
+    when = describe_schedule(command.weekday, command.time, tz)
+    lines = [f"{escape(name)}: the week now closes and the summary posts {when}."]
+    for week, closes in moved:
+        if closes <= now:
+            lines.append(
+                f"This week ({week}) closes now, as its new summary time has passed: "
+                "the summary posts within a minute."
+            )
+        else:
+            lines.append(f"This week ({week}) now closes {_local_moment(closes, tz)}.")
+    return text_reply(" ".join(lines))
 
 
 def _remind(deps: Deps, inv: Invocation, command: c.SetRemind) -> Reply:
@@ -216,6 +263,11 @@ def _pause(deps: Deps, inv: Invocation, command: c.Pause) -> Reply:
         row = team_store.member(session, team_id, target)
         if row is None or not row.active:
             raise NotFound(f"<@{target}> is not a member of {escape(team.name)}.")
+        now = deps.clock.now()
+        until = row.paused_until
+        running = row.paused_at is not None and until is not None and until >= now.date()
+        if not running:
+            row.paused_at = now  # a new pause; extending a running one keeps its start
         row.paused_until = command.until
         name = team.name
     who = "You are" if target == inv.user_id else f"<@{target}> is"

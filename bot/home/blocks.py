@@ -63,6 +63,8 @@ def home_view(
                 if status.week
                 else "no week open"
             )
+            if status.week and status.none_went_out and not status.expected:
+                rate = f"no prompts went out this week ({status.week}); `/oneness send` sends them"
             blocks.append(section(f"*{escape(status.team_name)}*: {rate}"))
     blocks.extend(extra or [])
     return {"type": "home", "blocks": blocks[:100]}

@@ -11,21 +11,25 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session
 
 from bot.checkin.blocks import prompt_message, reminder_message
+from bot.checkin.history import weekly_key
 from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver, skip
 from bot.platform.deps import Deps
 from bot.rally.service import due_rally_work, send_rally_work
 from bot.schedule.calendar import (
     MemberClock,
+    PromptAction,
     Week,
+    closes_at,
     current_week,
     decide_prompt,
     is_paused,
+    open_weeks,
     reminder_due,
+    shift_week,
     team_clock,
-    week_bounds,
+    week_to_open_now,
 )
-from bot.schedule.dates import week_label, zone
 from bot.summary.service import close_week
 from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
@@ -50,17 +54,21 @@ class TickReport:
     reminders: int = 0
     skipped: int = 0
     failed: int = 0
-    deferred: int = 0
+    # Prompts skipped earlier that a lead's `send` sent after all (counted in `prompts` too).
+    recovered: int = 0
     followups: int = 0
     escalations: int = 0
     closed: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    send: list[Outgoing]
-    skip: list[tuple[Outgoing, str]]
-    closed: list[int]
+@dataclass
+class Plan:
+    """What a tick decided: messages to send, prompts to skip (with why), weeks to close."""
+
+    send: list[Outgoing] = field(default_factory=list)
+    skip: list[tuple[Outgoing, str]] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    recovered: int = 0
 
 
 def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> TickReport:
@@ -68,18 +76,17 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
     with _TICK_LOCK:
         now = deps.clock.now()
         with transaction(deps.sessions) as session:
-            plan = _plan(session, now, team_id=team_id, force=force)
-        report = TickReport(closed=plan.closed)
-        for out, reason in plan.skip:
+            decided = plan(session, now, team_id=team_id, force=force)
+        report = TickReport(closed=decided.closed, recovered=decided.recovered)
+        for out, reason in decided.skip:
             skip(deps, out, reason)
             report.skipped += 1
-        for out in plan.send:
+        for out in decided.send:
             try:
                 result = deliver(deps, out)
             except SLACK_TROUBLE as error:
                 # Left pending: the next tick tries again (and looks before re-posting).
                 log.warning("deferred %s: %s", out.key, error)
-                report.deferred += 1
                 continue
             if result.status == "sent":
                 if out.kind == "prompt":
@@ -89,12 +96,11 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
             elif result.status == "failed":
                 report.failed += 1
                 _note_unreachable(deps, out, result.error or "")
-        for cycle_id in plan.closed:
+        for cycle_id in decided.closed:
             try:
                 close_week(deps, cycle_id)
             except SLACK_TROUBLE as error:
                 log.warning("summary of cycle %s deferred: %s", cycle_id, error)
-                report.deferred += 1
         if team_id is None:
             with transaction(deps.sessions) as session:
                 work = due_rally_work(session, now)
@@ -102,38 +108,42 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
                 report.followups, report.escalations = send_rally_work(deps, work)
             except SLACK_TROUBLE as error:
                 log.warning("rally follow-ups deferred: %s", error)
-                report.deferred += 1
         return report
 
 
 def open_week_now(session: Session, team: Team, now: datetime) -> Cycle:
-    """This week's cycle, opened now if its scheduled time has not come (`/oneness send`)."""
+    """The open cycle (the newest), else this week's opened now (`/oneness send`)."""
+    opened = checkin_store.team_open_cycles(session, team.id, now)
+    if opened:
+        return opened[-1]
     clock = team_clock(team)
     members = member_clocks(session, team.id)
-    week = current_week(clock, members, now)
-    if week is None:
-        scheduled = week_bounds(clock, week_label(now, zone(team.timezone)), members)
-        closes = scheduled.closes_at if scheduled.closes_at > now else None
-        if closes is None:
-            raise AssertionError("a week's close is after its prompt, and its prompt is after now")
-        week = Week(scheduled.label, now, closes)
-    return checkin_store.ensure_cycle(session, team.id, week.label, week.opens_at, week.closes_at)
+    week = current_week(clock, members, now) or week_to_open_now(clock, members, now)
+    cycle = checkin_store.ensure_cycle(session, team.id, week.label, week.opens_at, week.closes_at)
+    if cycle.closed_at is not None or now >= cycle.closes_at:
+        # This week's was closed early (its summary time moved into the past): open the next.
+        label = shift_week(week.label, 1)
+        cycle = checkin_store.ensure_cycle(session, team.id, label, now, closes_at(clock, label))
+    return cycle
 
 
-def _plan(session: Session, now: datetime, *, team_id: int | None, force: bool) -> _Plan:
-    send: list[Outgoing] = []
-    skipped: list[tuple[Outgoing, str]] = []
-    closed: list[int] = []
+def plan(
+    session: Session, now: datetime, *, team_id: int | None = None, force: bool = False
+) -> Plan:
+    """Decide what is due at `now` (opening the weeks that are due); sends nothing itself.
+
+    `force` is a lead's `send`: this week is opened now if need be, and every member who is
+    not paused gets their prompt, those skipped earlier included.
+    """
+    decided = Plan()
     teams = [team_store.team_by_id(session, team_id)] if team_id else team_store.all_teams(session)
     for team in teams:
         if team is None:
             continue
-        clock = team_clock(team)
         members = member_clocks(session, team.id)
         if not members:
             continue  # nobody to ask: no week opens, no empty summary is posted
-        week = current_week(clock, members, now)
-        if week is not None:
+        for week in open_weeks(team_clock(team), members, now):
             checkin_store.ensure_cycle(session, team.id, week.label, week.opens_at, week.closes_at)
         if force:
             open_week_now(session, team, now)
@@ -142,22 +152,16 @@ def _plan(session: Session, now: datetime, *, team_id: int | None, force: bool) 
             continue
         if now >= cycle.closes_at:
             # Closed only after its summary is posted, so a crash cannot lose the summary.
-            closed.append(cycle.id)
+            decided.closed.append(cycle.id)
             continue
         team = team_store.team_by_id(session, cycle.team_id)
         assert team is not None
-        _plan_cycle(session, team, cycle, now, force, send, skipped)
-    return _Plan(send, skipped, closed)
+        _plan_cycle(session, team, cycle, now, force, decided)
+    return decided
 
 
 def _plan_cycle(
-    session: Session,
-    team: Team,
-    cycle: Cycle,
-    now: datetime,
-    force: bool,
-    send: list[Outgoing],
-    skipped: list[tuple[Outgoing, str]],
+    session: Session, team: Team, cycle: Cycle, now: datetime, force: bool, decided: Plan
 ) -> None:
     clock = team_clock(team)
     week = Week(cycle.week, cycle.opens_at, cycle.closes_at)
@@ -165,18 +169,30 @@ def _plan_cycle(
     prompts = {d.user_id: d for d in ledger.for_cycle(session, cycle.id, "prompt")}
     reminders = {d.user_id for d in ledger.for_cycle(session, cycle.id, "reminder")}
     for member in member_clocks(session, team.id):
+        if member.user_id in answered:
+            continue  # answered (even before a prompt reached them): nothing to send
         prompt = prompts.get(member.user_id)
         if prompt is None or prompt.status == "pending":
             decision = decide_prompt(clock, member, week, now, forced=force)
             out = _prompt(team, cycle, member)
-            if decision.action == "send" or (prompt is not None and decision.action != "wait"):
-                send.append(out)
-            elif decision.action == "skip":
-                skipped.append((out, decision.reason))
+            if decision.action == PromptAction.SEND or (
+                prompt is not None and decision.action != PromptAction.WAIT
+            ):
+                decided.send.append(out)
+            elif decision.action == PromptAction.SKIP:
+                decided.skip.append((out, decision.reason))
+            continue
+        if prompt.status == "skipped":
+            if (
+                force
+                and decide_prompt(clock, member, week, now, forced=True).action == PromptAction.SEND
+                and ledger.reopen_skipped(session, prompt.key)
+            ):
+                decided.send.append(_prompt(team, cycle, member))
+                decided.recovered += 1
             continue
         if (
             prompt.status != "sent"
-            or member.user_id in answered
             or member.user_id in reminders
             or prompt.sent_at is None
             or is_paused(clock, member, now)
@@ -184,7 +200,7 @@ def _plan_cycle(
             continue
         due = reminder_due(clock, prompt.sent_at)
         if due is not None and now >= due:
-            send.append(_reminder(team, cycle, member))
+            decided.send.append(_reminder(team, cycle, member))
 
 
 def _prompt(team: Team, cycle: Cycle, member: MemberClock) -> Outgoing:
@@ -200,7 +216,7 @@ def _reminder(team: Team, cycle: Cycle, member: MemberClock) -> Outgoing:
 
 def _weekly_dm(kind: str, message: Reply, cycle: Cycle, member: MemberClock) -> Outgoing:
     return Outgoing(
-        key=f"{kind}:{cycle.id}:{member.user_id}",
+        key=weekly_key(kind, cycle.id, member.user_id),
         kind=kind,
         channel=member.user_id,
         text=message.text,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from bot.checkin.rules import HELP_LABELS
 from bot.platform.blocks import SECTION_LIMIT, Block, Reply, context, divider, header, section
 from bot.platform.escape import escape
+from bot.schedule.calendar import SkipReason
 from bot.summary.figures import (
     BLIND_SPOT,
     MIN_ANSWERS,
@@ -49,12 +50,37 @@ def too_few_text(answered: int) -> str:
     return f"Too few answers ({answered}) to show without identifying anyone."
 
 
+_SKIP_WORDS = {
+    SkipReason.OFFLINE: "the bot was offline at the prompt time",
+    SkipReason.SCHEDULE_CHANGED: "the schedule changed after this week's prompt time",
+}
+
+
+def skip_words(reason: str | None) -> str:
+    """Why prompts did not go out, in words (a stored reason; offline when unknown)."""
+    return _SKIP_WORDS[SkipReason(reason) if reason in _SKIP_WORDS else SkipReason.OFFLINE]
+
+
+def _not_sent(count: int, reason: str | None) -> str:
+    prompts = "prompt" if count == 1 else "prompts"
+    return f"{count} {prompts} did not go out: {skip_words(reason)}."
+
+
+def _nothing_sent(summary: Summary) -> str:
+    if summary.skipped:
+        return f"No prompts went out this week: {skip_words(summary.skip_reason)}."
+    return "Nobody was prompted this week."
+
+
 def _rate(summary: Summary) -> str:
-    if summary.response_rate is None:
-        return f"*Answered:* {summary.answered}/{summary.expected}"
-    return (
-        f"*Answered:* {summary.answered}/{summary.expected} ({round(summary.response_rate * 100)}%)"
-    )
+    if summary.expected == 0:
+        return _nothing_sent(summary)
+    rate = f"*Answered:* {summary.answered}/{summary.expected}"
+    if summary.response_rate is not None:
+        rate += f" ({round(summary.response_rate * 100)}%)"
+    if summary.skipped:
+        rate += "\n" + _not_sent(summary.skipped, summary.skip_reason)
+    return rate
 
 
 def _signed(change: float, digits: int = 1) -> str:
@@ -103,6 +129,8 @@ def _comparison_text(comparison: Comparison, who: str) -> str:
 
 def _figures(summary: Summary, *, leads: bool = False) -> list[str]:
     """Mean, spread, help counts, self vs customer: only ever when enough answered."""
+    if summary.expected == 0:
+        return []  # nobody was asked: `_rate` says so, and there is nothing to count
     if summary.too_few or summary.mean is None:
         if leads:
             return [f"Too few answers ({summary.answered}) for team figures; each one is below."]
@@ -162,10 +190,13 @@ def _cap(blocks: list[Block]) -> list[Block]:
 
 def summary_text(summary: Summary) -> str:
     """Fallback text for notifications: no aggregate, no name."""
-    return (
-        f"Weekly summary for {escape(summary.team_name)}, {summary.week}: "
-        f"{summary.answered}/{summary.expected} answered"
-    )
+    return f"Weekly summary for {escape(summary.team_name)}, {summary.week}: {_count_text(summary)}"
+
+
+def _count_text(summary: Summary) -> str:
+    if summary.expected == 0:
+        return _nothing_sent(summary).rstrip(".").lower()
+    return f"{summary.answered}/{summary.expected} answered"
 
 
 def summary_blocks(summary: Summary) -> list[Block]:
@@ -234,10 +265,7 @@ def _leads_rally_line(rally: RallyRow) -> str:
 
 def leads_summary_text(summary: Summary) -> str:
     """Fallback text for the leads' DM."""
-    return (
-        f"Leads' summary for {escape(summary.team_name)}, {summary.week}: "
-        f"{summary.answered}/{summary.expected} answered"
-    )
+    return f"Leads' summary for {escape(summary.team_name)}, {summary.week}: {_count_text(summary)}"
 
 
 def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
@@ -254,6 +282,12 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
         blocks += _sections(
             f"*Not answered ({len(named.missing)}):*",
             (mention(user_id) for user_id, _name in named.missing),
+            sep=", ",
+        )
+    if named.skipped:
+        blocks += _sections(
+            f"*Not prompted ({len(named.skipped)}), {skip_words(summary.skip_reason)}:*",
+            (mention(user_id) for user_id, _name in named.skipped),
             sep=", ",
         )
     if summary.rallies:
@@ -289,22 +323,32 @@ def status_reply(status: WeekStatus, *, as_lead: bool) -> Reply:
         )
     answered, expected = len(status.answered), status.expected
     lines = [f"*{name} · {status.week}*"]
+    text = f"{name}: {answered} of {expected} have answered"
+    why = skip_words(status.skip_reason)
+    if status.none_went_out:
+        lines.append(f"No prompts went out this week: {why}.")
+        if not expected:
+            text = f"{name}: no prompts went out this week ({why})"
+    elif status.skipped:
+        lines.append(_not_sent(len(status.skipped), status.skip_reason))
+    counted = bool(expected) or not status.none_went_out
     if as_lead:
         mean = f"{status.mean:.1f}" if status.mean is not None else "–"
-        lines.append(f"Answered: *{answered}/{expected}* · live mean *{mean}* (leads only)")
+        if counted:
+            lines.append(f"Answered: *{answered}/{expected}* · live mean *{mean}* (leads only)")
         if status.answered:
             lines.append("Answered: " + ", ".join(f"<@{u}>" for u in status.answered))
         if status.missing:
             lines.append("Not yet: " + ", ".join(f"<@{u}>" for u in status.missing))
         if status.paused:
             lines.append("Paused: " + ", ".join(f"<@{u}>" for u in status.paused))
-    else:
+        if status.skipped:
+            lines.append("Not prompted: " + ", ".join(f"<@{u}>" for u in status.skipped))
+            lines.append("`/oneness send` sends the prompts that did not go out.")
+    elif counted:
         lines.append(f"{answered} of {expected} have answered.")
         lines.append(
             "_The team's figures are shared in the summary when the week closes, so that no "
             "one's score can be read from them while answers arrive._"
         )
-    return Reply(
-        text=f"{name}: {answered} of {expected} have answered",
-        blocks=[section("\n".join(lines))],
-    )
+    return Reply(text=text, blocks=[section("\n".join(lines))])

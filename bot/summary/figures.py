@@ -56,11 +56,16 @@ class AnswerRow:
 
 @dataclass(frozen=True)
 class WeekInput:
-    """One week: who was expected to answer (paused members excluded) and the answers."""
+    """One week: who was expected to answer (paused members excluded) and the answers.
+
+    `skipped` are members whose prompt did not go out (not expected), `skip_reason` why.
+    """
 
     week: str
     expected: tuple[str, ...]
     answers: tuple[AnswerRow, ...]
+    skipped: tuple[str, ...] = ()
+    skip_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,9 @@ class Summary:
     rallies: tuple[RallyRow, ...]
     self_vs_customer: Comparison | None
     member_comparisons: tuple[Comparison, ...]
+    # Prompts that did not go out this week (their members are not expected), and why.
+    skipped: int = 0
+    skip_reason: str | None = None
 
     @property
     def channel_rallies(self) -> tuple[ChannelRally, ...]:
@@ -204,6 +212,8 @@ class NamedLines:
     week: str
     members: tuple[MemberLine, ...]
     missing: tuple[tuple[str, str], ...]
+    # Members whose prompt did not go out and who have not answered, by name.
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def _current(answers: Sequence[AnswerRow]) -> dict[str, AnswerRow]:
@@ -341,6 +351,8 @@ def build_summary(
         rallies=tuple(rallies),
         self_vs_customer=team_comparison,
         member_comparisons=tuple(member_comparisons),
+        skipped=len(set(current.skipped) - set(answers)),
+        skip_reason=current.skip_reason,
     )
 
 
@@ -381,4 +393,8 @@ def named_lines(weeks: Sequence[WeekInput], names: Mapping[str, str]) -> NamedLi
         ((u, names.get(u, u)) for u in set(current.expected) if u not in answers),
         key=lambda pair: (pair[1].lower(), pair[0]),
     )
-    return NamedLines(current.week, tuple(lines), tuple(missing))
+    skipped = sorted(
+        ((u, names.get(u, u)) for u in set(current.skipped) - set(answers)),
+        key=lambda pair: (pair[1].lower(), pair[0]),
+    )
+    return NamedLines(current.week, tuple(lines), tuple(missing), tuple(skipped))

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver, upload_once
 from bot.platform.deps import Deps
-from bot.schedule.dates import shift_week, week_label, week_monday, zone
+from bot.schedule.calendar import (
+    is_paused,
+    shift_week,
+    team_clock,
+    week_label,
+    week_monday,
+    week_skip_reason,
+    zone,
+)
 from bot.summary.blocks import (
     leads_summary_blocks,
     leads_summary_text,
@@ -31,6 +39,7 @@ from bot.summary.figures import (
     build_summary,
     named_lines,
 )
+from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
 from storage import summary as store
 from storage import teams as team_store
@@ -77,7 +86,22 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
     expected: dict[int, set[str]] = {i: set() for i in ids}
     for cycle_id, user_id in store.prompted(session, ids):
         expected[cycle_id].add(user_id)
+    # A member paused when a week closes (the pause set after their prompt) is not expected.
+    clock = team_clock(team)
+    members = {m.user_id: m for m in member_clocks(session, team.id) if m.paused_until}
+    for c in cycles:
+        expected[c.id] -= {
+            u for u in expected[c.id] if u in members and is_paused(clock, members[u], c.closes_at)
+        }
+    skipped = store.skipped_prompts(session, cycle.id)
     weeks = [WeekInput(c.week, tuple(sorted(expected[c.id])), tuple(answers[c.id])) for c in cycles]
+    weeks[-1] = WeekInput(
+        cycle.week,
+        weeks[-1].expected,
+        weeks[-1].answers,
+        tuple(sorted(u for u, _why in skipped)),
+        week_skip_reason([why for _u, why in skipped]),
+    )
     tz = zone(team.timezone)
     since = datetime.combine(week_monday(shift_week(cycle.week, -4)), datetime.min.time(), tz)
     ratings = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.schedule.dates import WEEKDAY_INDEX
+from bot.schedule.calendar import WEEKDAY_INDEX
 from localslack import LocalSlack
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Member, Team
