@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.checkin._record import Recorded, record_pulse, record_weekly
-from bot.checkin.blocks import CheckinContext, checkin_modal, recorded_message
+from bot.checkin.blocks import CheckinContext, checkin_modal, prompt_message, recorded_message
 from bot.checkin.rules import Answer, read_text_answer
 from bot.platform.blocks import Reply
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound
+from bot.promise.service import prompt_ask
 from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store
@@ -149,25 +150,34 @@ def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict:  # type: i
 
 
 def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
-    """Show the recorded answer (with Edit) in place of the prompt and its reminder."""
+    """Show the recorded answer (with Edit) in place of the prompt and its reminder; before
+    the score is given, the prompt with the member's answer to the promise question."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         cycle = checkin_store.cycle_by_id(session, cycle_id)
         answer = checkin_store.weekly_answer(session, cycle_id, user_id)
-        if cycle is None or answer is None:
+        if cycle is None:
             return
         team = team_store.team_by_id(session, cycle.team_id)
         assert team is not None
-        reply: Reply = recorded_message(
-            team_name=team.name,
-            week=cycle.week,
-            cycle_id=cycle.id,
-            answer=answer,
-            open_=cycle.closed_at is None and now < cycle.closes_at,
+        promise = prompt_ask(session, team.id, cycle, user_id, now)
+        if answer is None and promise is None:
+            return
+        reply: Reply = (
+            prompt_message(team_name=team.name, cycle_id=cycle.id, week=cycle.week, promise=promise)
+            if answer is None
+            else recorded_message(
+                team_name=team.name,
+                week=cycle.week,
+                cycle_id=cycle.id,
+                answer=answer,
+                open_=cycle.closed_at is None and now < cycle.closes_at,
+                promise=promise,
+            )
         )
         targets = [
             (d.channel_id, d.message_ts)
-            for kind in ("prompt", "reminder")
+            for kind in (("prompt", "reminder") if answer is not None else ("prompt",))
             if (d := ledger.get(session, f"{kind}:{cycle_id}:{user_id}")) is not None
             and d.status == "sent"
             and d.channel_id

@@ -17,6 +17,8 @@ from bot.platform.deps import Deps
 from bot.platform.directory import Directory, Person
 from bot.platform.errors import NotFound, UsageError
 from bot.privacy import service as forget
+from bot.promise import service as promise
+from bot.promise.rules import BreakOrigin
 from bot.rally import service as rally
 from bot.schedule.tick import tick
 from bot.summary import export as exports
@@ -192,9 +194,7 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     team_id = _team_id(deps, inv, command, "send prompts")
     report = tick(deps, team_id=team_id, force=True)
     with transaction(deps.sessions) as session:
-        status = week_status(
-            session, team_store.team_by_id(session, team_id), deps.clock.now()
-        )
+        status = week_status(session, team_store.team_by_id(session, team_id), deps.clock.now())
     sent = f"Sent {report.prompts} prompt{'s' if report.prompts != 1 else ''}"
     if report.failed:
         sent += f"; {report.failed} could not be reached"
@@ -357,6 +357,28 @@ def _export(deps: Deps, inv: Invocation, command: c.Export) -> Reply:
     return text_reply(exports.send_export(deps, team_id, inv.user_id, command.start, command.end))
 
 
+def _promise(deps: Deps, inv: Invocation, command: c.ShowPromise) -> Reply | None:
+    team_id = _team_id(deps, inv, command)
+    return promise.promise_command(deps, inv.user_id, team_id, inv.trigger_id)
+
+
+def _promise_page(deps: Deps, inv: Invocation, command: c.ManagePage) -> Reply:
+    team_id = _team_id(deps, inv, command, "manage the promise page")
+    return promise.page_command(deps, inv.user_id, team_id, command.action)
+
+
+def _broke(deps: Deps, inv: Invocation, command: c.ReportBreak) -> Reply:
+    team_id = _team_id(deps, inv, command)
+    return text_reply(
+        promise.report_by_member(deps, inv.user_id, team_id, command.what, BreakOrigin.COMMAND)
+    )
+
+
+def _forget_contact(deps: Deps, inv: Invocation, command: c.ForgetContact) -> Reply:
+    team_id = _team_id(deps, inv, command, "remove a customer's contact")
+    return text_reply(forget.forget_contact(deps, team_id, command.contact))
+
+
 _HANDLERS: dict[type, Handler] = {
     c.Help: _help,
     c.SetupModal: _setup_modal,
@@ -378,4 +400,8 @@ _HANDLERS: dict[type, Handler] = {
     c.ForgetMe: _forget,
     c.PostSummary: _summary,
     c.Export: _export,
+    c.ShowPromise: _promise,
+    c.ManagePage: _promise_page,
+    c.ReportBreak: _broke,
+    c.ForgetContact: _forget_contact,
 }

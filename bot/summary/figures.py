@@ -15,6 +15,11 @@ Pure functions over plain rows; no database and no Slack. Decisions, in one plac
   (this week included). The team's customer figure is the mean of all ratings in that window,
   for the team and for members alike. A gap of at least 0.5 (on values rounded to one decimal)
   is called out: self above customers is a "blind spot", self below is "strain".
+- Ratings a lead logged (`/oneness csat`) and ratings customers gave on the promise page are
+  compared apart, never mixed: `self_vs_customer` is the leads', `self_vs_page` the customers'
+  (team-wide only: the page rates the team, never a member).
+- The promise (when the team has one) comes as `bot.promise.rules.PromiseLine`, whose own
+  rules say what may be shown.
 - Per-member comparisons, like everything named, are for the leads only.
 - Leads see every note: all three visibilities (team, anonymous, leads) include the leads.
 """
@@ -26,6 +31,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bot.promise.rules import PromiseLine, RatingSource
 
 MIN_ANSWERS = 3
 TREND_WEEKS = 8
@@ -60,11 +67,13 @@ class WeekInput:
 
 @dataclass(frozen=True)
 class RatingRow:
-    """A C-SAT score 1-5 logged in `week`; user_id None rates the whole team."""
+    """A C-SAT score 1-5 logged in `week`; user_id None rates the whole team; source "lead"
+    (`/oneness csat`) or "customer" (the promise page)."""
 
     user_id: str | None
     score: int
     week: str
+    source: str = RatingSource.LEAD
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,8 @@ class Summary:
     rallies: tuple[RallyRow, ...]
     self_vs_customer: Comparison | None
     member_comparisons: tuple[Comparison, ...]
+    self_vs_page: Comparison | None = None
+    promise: PromiseLine | None = None
 
     @property
     def channel_rallies(self) -> tuple[ChannelRally, ...]:
@@ -289,6 +300,7 @@ def build_summary(
     weeks: Sequence[WeekInput],
     ratings: Sequence[RatingRow],
     rallies: Sequence[RallyRow],
+    promise: PromiseLine | None = None,
 ) -> Summary:
     """The summary of the last of `weeks` (oldest first), with the trend of up to 8 weeks."""
     if not weeks:
@@ -302,7 +314,9 @@ def build_summary(
     mean = previous_mean = mean_change = None
     spread = None
     counts: tuple[tuple[str, int], ...] = ()
-    team_comparison = None
+    team_comparison = page_comparison = None
+    page_ratings = [r for r in ratings if r.source == RatingSource.CUSTOMER]
+    ratings = [r for r in ratings if r.source != RatingSource.CUSTOMER]
     if not too_few:
         mean = _mean(scores)
         spread = Spread(_pstdev(scores), min(scores), max(scores))
@@ -311,6 +325,7 @@ def build_summary(
         if previous_mean is not None:
             mean_change = round(round(mean, 1) - round(previous_mean, 1), 1)
         team_comparison = _compare(None, mean, ratings, current.week)
+        page_comparison = _compare(None, mean, page_ratings, current.week)
 
     member_comparisons = []
     for user_id, answer in sorted(answers.items()):
@@ -335,6 +350,8 @@ def build_summary(
         rallies=tuple(rallies),
         self_vs_customer=team_comparison,
         member_comparisons=tuple(member_comparisons),
+        self_vs_page=page_comparison,
+        promise=promise,
     )
 
 

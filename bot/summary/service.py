@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.platform.delivery import Outgoing, deliver, upload_once
 from bot.platform.deps import Deps
+from bot.promise.service import summary_line
 from bot.schedule.dates import shift_week, week_label, week_monday, zone
 from bot.summary.blocks import (
     leads_summary_blocks,
@@ -52,8 +53,9 @@ class Gathered:
     named: NamedLines
 
 
-def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
-    """Read the last eight weeks of a team in a handful of queries and summarise them."""
+def gather(session: Session, team: Team, cycle: Cycle, *, now: datetime | None = None) -> Gathered:
+    """Read the last eight weeks of a team in a handful of queries and summarise them (`now`,
+    by default the week's close, decides which remedies are overdue)."""
     cycles = store.recent_cycles(session, team.id, cycle.week, TREND_WEEKS)
     ids = [c.id for c in cycles]
     answers: dict[int, list[AnswerRow]] = {i: [] for i in ids}
@@ -79,7 +81,7 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
     tz = zone(team.timezone)
     since = datetime.combine(week_monday(shift_week(cycle.week, -4)), datetime.min.time(), tz)
     ratings = [
-        RatingRow(r.user_id, r.score, week_label(r.created_at, tz))
+        RatingRow(r.user_id, r.score, week_label(r.created_at, tz), r.source)
         for r in store.ratings_since(session, team.id, since)
     ]
     rallies = [
@@ -92,7 +94,13 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
         team.name,
         team.channel_id,
         team_store.lead_ids(session, team.id),
-        build_summary(team.name, weeks, ratings, rallies),
+        build_summary(
+            team.name,
+            weeks,
+            ratings,
+            rallies,
+            promise=summary_line(session, team, cycle, now or cycle.closes_at),
+        ),
         named_lines(weeks, names),
     )
 
@@ -104,7 +112,7 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
         team = team_store.team_by_id(session, cycle.team_id) if cycle else None
         if cycle is None or team is None:
             return None
-        gathered = gather(session, team, cycle)
+        gathered = gather(session, team, cycle, now=deps.clock.now())
     # Each `/oneness summary` is a new post; the automatic one is posted once per week.
     key = f"summary:{cycle_id}" + (f":manual:{uuid.uuid4().hex}" if manual else "")
     s = gathered.summary

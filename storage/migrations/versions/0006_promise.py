@@ -80,9 +80,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_promises")),
     )
-    op.create_index(
-        "ix_promises_team_created", "promises", ["team_id", "created_at"], unique=False
-    )
+    op.create_index("ix_promises_team_created", "promises", ["team_id", "created_at"], unique=False)
     op.create_index(
         "uq_promises_current",
         "promises",
