@@ -116,7 +116,8 @@ dl.terms dd { margin: 0 0 .25rem; white-space: pre-line; }
 table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
 caption { text-align: left; font-weight: 700; padding-bottom: .5rem; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
-td.num { text-align: right; }
+td.num, th.num { text-align: right; }
+tbody th { white-space: nowrap; }
 .kept { color: var(--kept); font-weight: 700; }
 .broken { color: var(--broken); font-weight: 700; }
 .unknown { color: var(--muted); }
@@ -205,8 +206,8 @@ reported by customers</li>
 <table>
 <caption>The last {len(record.weeks)} weeks, newest first</caption>
 <thead><tr><th scope="col">Week of</th><th scope="col">Our promise</th>
-<th scope="col">Breaks reported by the team</th>
-<th scope="col">Breaks reported by customers</th></tr></thead>
+<th scope="col" class="num">Breaks reported by the team</th>
+<th scope="col" class="num">Breaks reported by customers</th></tr></thead>
 <tbody>
 {"".join(rows)}
 </tbody>
@@ -613,12 +614,7 @@ class PromisePage:
             return self._respond(start_response, "404 Not Found", NOT_FOUND)
         fields = self._body(environ)
         if fields == 413:
-            return self._respond(
-                start_response,
-                "413 Request Entity Too Large",
-                TOO_LARGE,
-                extra=[("Connection", "close")],
-            )
+            return self._respond(start_response, "413 Request Entity Too Large", TOO_LARGE)
         if isinstance(fields, int):
             return self._respond(start_response, "400 Bad Request", BAD_REQUEST)
         if not self._allowed(environ, target.page_id):
