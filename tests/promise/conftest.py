@@ -19,7 +19,8 @@ from bot.promise import ids
 from bot.promise.page import PromisePage
 from localslack import Message, field_values
 from storage.db import transaction
-from storage.models import Promise, PromiseBreak, PromisePage as PageRow
+from storage.models import Promise, PromiseBreak
+from storage.models import PromisePage as PageRow
 from tests.harness import Oneness
 
 PLEDGE = "A reply to every ticket within one working day."

@@ -65,7 +65,7 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     """A fresh headless Chromium with its own profile."""
     chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not chromedriver:
-        missing = "chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)"
+        missing = "no chromium or chromedriver: apt-get install -y chromium chromium-driver"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(missing)
         pytest.skip(missing)
