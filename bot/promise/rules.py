@@ -124,8 +124,9 @@ def check_break(what: str, contact: str = "") -> dict[str, str]:
 def check_rating(score: str, comment: str) -> tuple[int | None, dict[str, str]]:
     """A customer's score 1-5 from form text, and errors ("score", "comment")."""
     errors: dict[str, str] = {}
-    value = int(score) if score.isdigit() and len(score) == 1 else None
-    if value not in RATING_RANGE:
+    # ASCII digits only: str.isdigit() would take "٤" (an Arabic-Indic 4) too.
+    value = int(score) if score in {str(n) for n in RATING_RANGE} else None
+    if value is None:
         errors["score"] = "Choose a rating from 1 to 5."
         value = None
     _length(errors, "comment", comment, COMMENT_LIMIT, required=False)
