@@ -25,7 +25,9 @@ def confirmation() -> Reply:
         blocks=[
             section(
                 "*Forget you?* This deletes every check-in you gave, your rallies and offers, "
-                "the customer ratings logged for you, and your membership of every team. "
+                "your answers about the team's promise, the customer ratings logged for you, and "
+                "your membership of every team; broken promises you reported stay without your "
+                "name. "
                 "It cannot be undone."
             ),
             actions(
