@@ -133,10 +133,17 @@ def _validate_public_url(url: str) -> str | None:
     if not url:
         return None
     parsed = urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+    # An origin only: the pages live at /p/ under it, and link to themselves by absolute path.
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.netloc
+        or parsed.path not in ("", "/")
+        or parsed.query
+        or parsed.fragment
+    ):
         raise ConfigError(
-            "ONENESS_PUBLIC_URL must be the http(s) address people reach this server at, such "
-            f"as https://oneness.example.com, got {url!r}"
+            "ONENESS_PUBLIC_URL must be the http(s) origin people reach this server at, such "
+            f"as https://oneness.example.com (no path), got {url!r}"
         )
     return url.rstrip("/")
 

@@ -70,6 +70,11 @@ def when(at: datetime) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
+def _by(user_id: str) -> str:
+    """Who set the promise; nobody named once they asked to be forgotten."""
+    return f"<@{user_id}>" if user_id else "a former lead"
+
+
 def _quote(text: str) -> str:
     return "\n".join(f"> {escape(line)}" if line.strip() else ">" for line in text.splitlines())
 
@@ -193,7 +198,7 @@ def promise_posted(view: PromiseView, *, changed: bool) -> Reply:
         blocks=[
             section(f":handshake: *{title}* · {escape(view.team_name)}\n{_terms(view)}"),
             context(
-                f"Set by <@{view.set_by}>. Each week's check-in asks whether we kept it; "
+                f"Set by {_by(view.set_by)}. Each week's check-in asks whether we kept it; "
                 "report a break any day with `/oneness broke <what happened>`."
             ),
         ],
@@ -220,13 +225,13 @@ def promise_reply(
     ]
     if record is not None:
         blocks.append(section(record_text(record)))
-    notes = [f"Set by <@{view.set_by}> on {when(view.created_at)}."]
+    notes = [f"Set by {_by(view.set_by)} on {when(view.created_at)}."]
     if versions > 1:
         notes.append(f"Changed {versions - 1} time{'s' if versions != 2 else ''} before.")
     if link:
         notes.append(f"Public page: {link}")
     blocks.append(context(" ".join(notes)))
-    return Reply(text=f"{team_name}'s promise to customers", blocks=blocks)
+    return Reply(text=f"{escape(team_name)}'s promise to customers", blocks=blocks)
 
 
 def record_text(record: Record) -> str:

@@ -16,6 +16,7 @@ from bot.platform.config import Settings
 from bot.platform.delivery import Outgoing, deliver
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound, UsageError
+from bot.platform.escape import escape
 from bot.promise.blocks import (
     BreakCard,
     PromiseAsk,
@@ -88,14 +89,21 @@ def _team(session: Session, team_id: int) -> Team:
 
 def _require_lead(session: Session, team: Team, user_id: str, doing: str) -> None:
     if not team_store.is_lead(session, team.id, user_id):
-        raise NotAllowed(f"Only leads of {team.name} can {doing}.")
+        raise NotAllowed(f"Only leads of {escape(team.name)} can {doing}.")
 
 
 def _require_team_member(session: Session, team: Team, user_id: str, doing: str) -> None:
     """Members and leads of the team may; anyone else is refused."""
     member = team_store.member(session, team.id, user_id)
     if (member is None or not member.active) and not team_store.is_lead(session, team.id, user_id):
-        raise NotAllowed(f"Only members and leads of {team.name} can {doing}.")
+        raise NotAllowed(f"Only members and leads of {escape(team.name)} can {doing}.")
+
+
+def _no_promise_yet(team: Team) -> NotFound:
+    return NotFound(
+        f"{escape(team.name)} has no promise to customers yet, so nothing can be broken. "
+        "A lead sets it with `/oneness promise`."
+    )
 
 
 def _dm(deps: Deps, key: str, user_id: str, message: Reply) -> None:
@@ -157,7 +165,7 @@ def save_promise(deps: Deps, user_id: str, team_id: int, draft: Draft) -> str:
             current.remedy_hours,
         ) == (draft.pledge, draft.customer_must, draft.remedy, draft.remedy_hours)
         if same:
-            return f"{team.name}'s promise is unchanged."
+            return f"{escape(team.name)}'s promise is unchanged."
         row = Promise(
             team_id=team.id,
             pledge=draft.pledge,
@@ -185,7 +193,7 @@ def save_promise(deps: Deps, user_id: str, team_id: int, draft: Draft) -> str:
             blocks=message.blocks,
         ),
     )
-    return f"Saved {name}'s promise and posted it in <#{channel}>."
+    return f"Saved {escape(name)}'s promise and posted it in <#{channel}>."
 
 
 def page_link(settings: Settings, token: str) -> str:
@@ -205,7 +213,7 @@ def page_command(deps: Deps, user_id: str, team_id: int, action: str | None) -> 
         page = store.page_of_team(session, team.id)
         if action == "on" and store.current_promise(session, team.id) is None:
             raise NotFound(
-                f"{team.name} has no promise yet, so there is nothing to show. "
+                f"{escape(team.name)} has no promise yet, so there is nothing to show. "
                 "Set it first with `/oneness promise`."
             )
         if page is None:
@@ -289,7 +297,9 @@ def _open_week(session: Session, cycle_id: int, user_id: str, now: datetime) -> 
     team = _team(session, cycle.team_id)
     member = team_store.member(session, team.id, user_id)
     if member is None or not member.active:
-        raise NotAllowed(f"You are not a member of {team.name}, so there is nothing to answer.")
+        raise NotAllowed(
+            f"You are not a member of {escape(team.name)}, so there is nothing to answer."
+        )
     if cycle.closed_at is not None or now >= cycle.closes_at:
         raise Conflict(f"Week {cycle.week} has closed, so its answer can't change.")
     return team, cycle
@@ -311,7 +321,7 @@ def answer_week(
         team, cycle = _open_week(session, cycle_id, user_id, now)
         current = store.current_promise(session, team.id)
         if current is None:
-            raise NotFound(f"{team.name} has no promise to answer about.")
+            raise NotFound(f"{escape(team.name)} has no promise to answer about.")
         row = store.weekly_answer(session, cycle.id, user_id)
         if row is None:
             row = store.add_answer(
@@ -378,10 +388,7 @@ def report_break(
         raise UsageError(" ".join(errors.values()))
     current = store.current_promise(session, team.id)
     if current is None:
-        raise NotFound(
-            f"{team.name} has no promise to customers yet, so nothing can be broken. "
-            "A lead sets it with `/oneness promise`."
-        )
+        raise _no_promise_yet(team)
     row = store.add_break(
         session,
         PromiseBreak(
@@ -429,10 +436,7 @@ def report_modal_for(deps: Deps, user_id: str, channel_id: str | None, text: str
         if team is not None:
             _require_team_member(session, team, user_id, "report a broken promise")
             if store.current_promise(session, team.id) is None:
-                raise NotFound(
-                    f"{team.name} has no promise to customers yet, so nothing can be broken. "
-                    "A lead sets it with `/oneness promise`."
-                )
+                raise _no_promise_yet(team)
         mine = [
             t
             for t in team_store.teams_of(session, user_id)
@@ -548,7 +552,9 @@ def _close(deps: Deps, break_id: int, user_id: str, status: BreakStatus) -> str:
             raise NotFound("That break no longer exists.")
         team = _team(session, row.team_id)
         if user_id != row.owner_id and not team_store.is_lead(session, team.id, user_id):
-            raise NotAllowed(f"Only the remedy's owner or a lead of {team.name} can close it.")
+            raise NotAllowed(
+                f"Only the remedy's owner or a lead of {escape(team.name)} can close it."
+            )
         if row.status != BreakStatus.OPEN:
             return f"This is already closed: the remedy was {row.status}."
         row.status, row.closed_at, row.closed_by = status, now, user_id

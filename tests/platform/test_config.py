@@ -32,6 +32,7 @@ def test_defaults() -> None:
         ({**GOOD, "ONENESS_PUBLIC_URL": "oneness.example.com"}, "ONENESS_PUBLIC_URL"),
         ({**GOOD, "ONENESS_PUBLIC_URL": "ftp://oneness.example.com"}, "ONENESS_PUBLIC_URL"),
         ({**GOOD, "ONENESS_PUBLIC_URL": "https://x.example/?a=1"}, "ONENESS_PUBLIC_URL"),
+        ({**GOOD, "ONENESS_PUBLIC_URL": "https://x.example/oneness"}, "ONENESS_PUBLIC_URL"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
@@ -41,8 +42,8 @@ def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None
 
 def test_public_url_is_kept_without_its_trailing_slash() -> None:
     assert load_settings(GOOD).public_url is None
-    env = {**GOOD, "ONENESS_PUBLIC_URL": " https://oneness.example.com/team/ "}
-    assert load_settings(env).public_url == "https://oneness.example.com/team"
+    env = {**GOOD, "ONENESS_PUBLIC_URL": " https://oneness.example.com:8443/ "}
+    assert load_settings(env).public_url == "https://oneness.example.com:8443"
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:

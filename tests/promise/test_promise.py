@@ -485,3 +485,16 @@ def test_many_answers_at_once_store_one_per_member(promised: Oneness) -> None:
     with transaction(o.deps.sessions) as session:
         assert len(list(session.scalars(select(PromiseAnswer)))) == 1
         assert list(session.scalars(select(CustomerRating))) == []
+
+
+def test_a_team_name_is_escaped_wherever_the_promise_shows_it(oneness: Oneness) -> None:
+    oneness.slash("ULEAD", "setup <#CTEAM|team> R&D <!here>")
+    oneness.slash("ULEAD", "add <@UANN>", channel="CTEAM")
+    set_promise(oneness)
+    oneness.slash("UANN", "broke a customer waited", channel="CTEAM")
+    texts = [m.all_text() for m in channel_posts(oneness)] + [
+        m.all_text() for m in oneness.dms("ULEAD")
+    ]
+    assert any("R&amp;D &lt;!here&gt;" in t for t in texts)
+    assert not any("<!here>" in t for t in texts)
+    assert "<!here>" not in oneness.slash("UANN", "promise", channel="CTEAM")
