@@ -48,11 +48,6 @@ def promise_history(session: Session, team_id: int, limit: int) -> Sequence[Prom
     ).all()
 
 
-def promise_count(session: Session, team_id: int) -> int:
-    """How many versions of the promise the team has had."""
-    return session.scalar(select(func.count()).where(Promise.team_id == team_id)) or 0
-
-
 def replace_promise(session: Session, row: Promise, now: datetime) -> Promise:
     """Make `row` the team's promise; the one before is superseded (its history stays).
 

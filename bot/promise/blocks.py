@@ -210,10 +210,11 @@ def promise_reply(
     *,
     team_name: str,
     record: Record | None,
-    versions: int,
+    earlier: list[tuple[str, datetime]],
     link: str | None,
 ) -> Reply:
-    """`/oneness promise` for those who do not lead the team: the promise and its record."""
+    """`/oneness promise` for those who do not lead the team: the promise, its record, and
+    the words it had before (newest first, with when they were replaced)."""
     if view is None:
         text = (
             f"{escape(team_name)} has no promise to customers yet. "
@@ -225,9 +226,13 @@ def promise_reply(
     ]
     if record is not None:
         blocks.append(section(record_text(record)))
+    if earlier:
+        lines = [f"• “{escape(pledge)}” (until {when(until)})" for pledge, until in earlier[:3]]
+        more = len(earlier) - 3
+        if more > 0:
+            lines.append(f"• and {more} earlier version{'s' if more != 1 else ''}")
+        blocks.append(section("*Before:*\n" + "\n".join(lines)))
     notes = [f"Set by {_by(view.set_by)} on {when(view.created_at)}."]
-    if versions > 1:
-        notes.append(f"Changed {versions - 1} time{'s' if versions != 2 else ''} before.")
     if link:
         notes.append(f"Public page: {link}")
     blocks.append(context(" ".join(notes)))

@@ -139,14 +139,18 @@ def show_promise(session: Session, settings: Settings, team: Team, now: datetime
     """The promise in force, its record and its page link if the page is on."""
     current = store.current_promise(session, team.id)
     if current is None:
-        return promise_reply(None, team_name=team.name, record=None, versions=0, link=None)
+        return promise_reply(None, team_name=team.name, record=None, earlier=[], link=None)
     page = store.page_of_team(session, team.id)
     link = page_link(settings, page.token) if page is not None and page.enabled else None
     return promise_reply(
         _view(team, current),
         team_name=team.name,
         record=team_record(session, team.id, team.timezone, now),
-        versions=store.promise_count(session, team.id),
+        earlier=[
+            (p.pledge, p.superseded_at)
+            for p in store.promise_history(session, team.id, 11)
+            if p.superseded_at is not None
+        ],
         link=link,
     )
 

@@ -65,6 +65,8 @@ def test_lead_sets_the_promise_in_a_modal_and_the_channel_sees_it(team: Oneness)
     assert [p.pledge for p in promises(team)] == [PLEDGE, "Replies in 4h."]
     assert promises(team)[0].superseded_at is not None and promises(team)[1].superseded_at is None
     assert "has changed" in channel_posts(team)[-1].all_text()
+    seen = team.slash("UANN", "promise", channel="CTEAM")
+    assert "Replies in 4h." in seen and f"*Before:*\n• “{PLEDGE}” (until <!date^" in seen
     # The same promise saved again is not a new record and is not posted again.
     set_promise(team, pledge="Replies in 4h.")
     assert len(promises(team)) == 2 and len(channel_posts(team)) == 2
