@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from bench.databases import database
 from bot.app import build_deps, create_app
@@ -108,9 +108,7 @@ def fill(engine: Engine, *, teams: int, members: int, weeks: int) -> str:
                 set_at = started + timedelta(weeks=version * weeks // 3)
                 if version:
                     conn.execute(
-                        Promise.__table__.update()
-                        .where(Promise.id == promise_id)
-                        .values(superseded_at=set_at)
+                        update(Promise).where(Promise.id == promise_id).values(superseded_at=set_at)
                     )
                 promise_id = conn.execute(
                     insert(Promise).values(
