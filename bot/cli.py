@@ -176,7 +176,7 @@ def _run(settings: Settings, layout: Layout) -> int:
     stop_on_signals(parent_pid=layout.parent_pid)
     try:
         if settings.socket_mode:
-            _serve_socket_mode(app, settings)
+            _serve_socket_mode(app, deps, settings)
         else:
             _serve_http(app, deps, settings, layout)
     except Stop:
@@ -192,9 +192,10 @@ def _run(settings: Settings, layout: Layout) -> int:
 def _serve_http(app: object, deps: object, settings: Settings, layout: Layout) -> None:
     from bot.platform.server import HttpServer, OnenessWSGI
     from bot.platform.workers import Children, serving_argv
+    from bot.promise.page import PromisePage
 
     server = HttpServer(
-        OnenessWSGI(app, deps.engine),  # type: ignore[arg-type, attr-defined]
+        OnenessWSGI(app, deps.engine, pages=PromisePage(deps)),  # type: ignore[arg-type, attr-defined]
         port=settings.port,
         threads=layout.workers,
         shared_port=layout.shared_port or layout.processes > 1,
@@ -212,11 +213,26 @@ def _serve_http(app: object, deps: object, settings: Settings, layout: Layout) -
         server.close()
 
 
-def _serve_socket_mode(app: object, settings: Settings) -> None:
+def _serve_socket_mode(app: object, deps: object, settings: Settings) -> None:
     import threading
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.platform.server import HttpServer
+    from bot.promise.page import MAX_BODY, PromisePage
+
+    pages: HttpServer | None = None
+    if settings.public_url:
+        # Slack needs no public address in Socket Mode; the promise pages do, and only they
+        # are served here.
+        pages = HttpServer(
+            PromisePage(deps),  # type: ignore[arg-type]
+            port=settings.port,
+            threads=4,
+            max_body=MAX_BODY,
+            ident="oneness-pages",
+        ).start_in_thread()
+        log.info("serving the promise pages on port %d", pages.port)
     handler = SocketModeHandler(app, settings.app_token)  # type: ignore[arg-type]
     handler.connect()
     log.info("connected to Slack in Socket Mode")
@@ -224,6 +240,8 @@ def _serve_socket_mode(app: object, settings: Settings) -> None:
         threading.Event().wait()
     finally:
         handler.close()
+        if pages is not None:
+            pages.close()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 
 COMMAND = "/oneness"
-MODAL_COMMANDS = (grammar.SetupModal, grammar.OpenCheckIn)
+# `promise` opens the lead's modal (anyone else sees the promise): never queued either.
+MODAL_COMMANDS = (grammar.SetupModal, grammar.OpenCheckIn, grammar.ShowPromise)
 
 
 def register(app: App, deps: Deps) -> None:

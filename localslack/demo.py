@@ -1,4 +1,4 @@
-"""`oneness demo`: a small team's week against the built-in local Slack, as a readable transcript.
+"""`oneness demo`: a small team's weeks against the built-in local Slack, as a readable transcript.
 
 No Slack account and no configuration: the demo starts the local Slack, the real bot over
 HTTP on a throwaway SQLite database and a fake clock, plays a team through its commands and
@@ -8,10 +8,14 @@ a week of check-ins, and prints what each person saw. Each scene is one function
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import re
 import secrets
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlencode, urlsplit
 
 from bot.app import build_deps, create_app
 from bot.checkin import ids as checkin_ids
@@ -29,6 +34,8 @@ from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.platform.deps import Deps
 from bot.platform.server import HttpServer, OnenessWSGI
+from bot.promise import ids as promise_ids
+from bot.promise.page import PromisePage
 from bot.rally import ids as rally_ids
 from bot.schedule.tick import TickReport, tick
 from bot.teams import ids as team_ids
@@ -197,6 +204,8 @@ class Stage:
         self.seen = Seen()
         self.names = {u.id: u.name for u in CAST} | {BOT_USER: "oneness"}
         self.channel_names = {c.id: c.name for c in CHANNELS}
+        self.folder: Path | None = None  # where the transcript goes; scenes may write there too
+        self.page_url = ""  # the team's public promise page, once it is on
 
     def say(self, label: str, body: str) -> None:
         """A transcript entry with mentions shown as Slack shows them."""
@@ -256,7 +265,7 @@ class Stage:
         self.out.note(
             f"scheduler tick: {report.prompts} prompts, {report.reminders} reminders, "
             f"{report.skipped} skipped, {report.failed} failed, {report.followups} follow-ups, "
-            f"{report.escalations} escalations"
+            f"{report.escalations} escalations, {report.promise} promise reminders"
         )
         self.show()
         return report
@@ -670,6 +679,197 @@ def scene_forget(stage: Stage) -> None:
     expect_in("no check-ins", seen, "/oneness me after forget me")
 
 
+# the promise (seed 003)
+
+PLEDGE = "A reply to every ticket within one working day."
+MUST = "Open a ticket at help.example.com with your order number."
+REMEDY = "A senior engineer calls you the same day, and that month is free"
+SCREENSHOT = "promise-page.png"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def scene_promise(stage: Stage) -> None:
+    """The lead sets what customers can count on, and switches the public page on."""
+    stage.slash(LEAD, "promise", channel=TEAM_CHANNEL)
+    views = stage.slack.open_views(LEAD)
+    expect(bool(views), "/oneness promise opened no form for the lead")
+    values = {
+        promise_ids.P_PLEDGE: {promise_ids.P_PLEDGE: PLEDGE},
+        promise_ids.P_MUST: {promise_ids.P_MUST: MUST},
+        promise_ids.P_REMEDY: {promise_ids.P_REMEDY: REMEDY},
+        promise_ids.P_HOURS: {promise_ids.P_HOURS: "4"},
+    }
+    reply = stage.submit(LEAD, views[-1], values, "the promise, what the customer does, the remedy")
+    expect(reply.response_action != "errors", f"the promise was refused: {reply.body!r}")
+    expect(
+        any("Our promise to customers" in m.all_text() for m in team_posts(stage)),
+        "the promise was not posted in #team",
+    )
+    seen = stage.slash(LEAD, "promise page on", channel=TEAM_CHANNEL)
+    expect_in("is *on*", seen, "/oneness promise page on")
+    found = re.search(r"(https?://\S+/p/[A-Za-z0-9_-]+)", seen)
+    expect(found is not None, f"no page link in: {trim(seen, 300)}")
+    assert found is not None
+    stage.page_url = found.group(1)
+
+
+def scene_promise_week(stage: Stage) -> None:
+    """Did we keep our promise this week? ann and cat: kept; bob: broken once."""
+    for user in ("UANN", "UCAT"):
+        stage.click(user, stage.prompts(user)[-1], promise_ids.KEPT, "Kept")
+    stage.click("UBOB", stage.prompts("UBOB")[-1], promise_ids.BROKEN, "Broken")
+    views = stage.slack.open_views("UBOB")
+    expect(bool(views), "clicking Broken opened no form for bob")
+    values = {
+        promise_ids.B_TIMES: {promise_ids.B_TIMES: "1"},
+        promise_ids.B_NOTE: {promise_ids.B_NOTE: "Acme's ticket waited two days"},
+    }
+    stage.submit("UBOB", views[-1], values, "1 time · Acme's ticket waited two days")
+    expect_in("*broken* (1 time)", stage.prompts("UBOB")[-1].all_text(), "bob's prompt")
+
+
+def breaks_posted(stage: Stage) -> list[Message]:
+    """Broken promises posted in #team."""
+    return [m for m in team_posts(stage) if _key(m).startswith("break:")]
+
+
+def scene_break(stage: Stage) -> None:
+    """cat reports a broken promise; bob owns the remedy, is reminded, and delivers it."""
+    seen = stage.slash(
+        "UCAT", "broke Acme's ticket waited two days for a reply <!channel>", channel=TEAM_CHANNEL
+    )
+    expect_in("someone can own", seen, "/oneness broke")
+    post = breaks_posted(stage)[-1]
+    expect("&lt;!channel&gt;" in post.all_text(), "the break's text was not escaped")
+    stage.click("UBOB", post, promise_ids.OWN, "I'll own the remedy")
+    expect_in("owned by <@UBOB>", breaks_posted(stage)[-1].all_text(), "the break after bob owns")
+    stage.move_clock(stage.clock.now() + timedelta(hours=3))  # 3/4 of the 4 hours
+    report = stage.tick()
+    expect(report.promise == 1, f"the tick sent {report.promise} promise messages, not a reminder")
+    owned = [m for m in stage.bot_dms("UBOB") if "You own this remedy" in m.all_text()]
+    stage.click("UBOB", owned[-1], promise_ids.DELIVERED, "Delivered")
+    expect_in("on time", breaks_posted(stage)[-1].all_text(), "the break after Delivered")
+
+
+class Customer:
+    """A customer's browser, as plain HTTP: the page, its cookie, its two forms."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port, self.path = parts.hostname or "", parts.port or 80, parts.path
+        self.cookie = ""
+        self.csrf = ""
+
+    def _send(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str, str]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=15)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            html = response.read().decode()
+            cookie = response.getheader("Set-Cookie")
+            if cookie:
+                self.cookie = cookie.split(";")[0]
+            return response.status, response.getheader("Location") or "", html
+        finally:
+            conn.close()
+
+    def open(self, path: str | None = None) -> str:
+        """GET a page; keeps the form's CSRF token."""
+        status, _, html = self._send("GET", path or self.path)
+        expect(status == 200, f"GET {path or 'the promise page'} answered {status}")
+        found = re.search(r'name="csrf" value="([^"]+)"', html)
+        if found:
+            self.csrf = found.group(1)
+        return html
+
+    def post(self, action: str, fields: dict[str, str]) -> str:
+        """POST a form and follow its redirect to the thanks page."""
+        body = urlencode({"csrf": self.csrf, **fields}).encode()
+        status, location, html = self._send("POST", f"{self.path}/{action}", body)
+        expect(status == 303, f"the {action} form answered {status}: {trim(html, 200)}")
+        return self.open(location)
+
+
+def page_text(html: str) -> str:
+    """What a reader sees first on a page: its headings and opening paragraphs, as lines."""
+    parts = re.findall(r"<(h1|h2|blockquote|p|li|dd)\b[^>]*>(.*?)</\1>", html, re.DOTALL)
+    lines = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text)).strip() for _, text in parts]
+    return "\n".join(line for line in lines if line)[:1500]
+
+
+def scene_page(stage: Stage) -> None:
+    """A customer opens the public page, reports a broken promise and rates the team."""
+    expect(bool(stage.page_url), "the promise page has no link")
+    customer = Customer(stage.page_url)
+    stage.say("customer →", "opens the promise page (a browser, no Slack account)")
+    html = customer.open()
+    text = page_text(html)
+    for leak in ("ann", "bob", "cat", "dan", "lee", "Acme"):
+        expect(not re.search(rf"\b{leak}\b", text, re.IGNORECASE), f"the page shows {leak!r}")
+    stage.say("customer ←", "\n".join(text.splitlines()[:14]))
+    stage.say("customer →", "“Did we break our promise to you?”: no reply for two days (contact)")
+    thanks = customer.post(
+        "broke",
+        {"what": "No reply to my ticket for two days.", "contact": "pat@customer.example"},
+    )
+    expect_in("Thank you for telling us", thanks, "the thanks page")
+    stage.say("customer ←", page_text(thanks))
+    stage.settle()
+    stage.show()
+    expect_in("reported by a customer", breaks_posted(stage)[-1].all_text(), "the customer's break")
+    expect(
+        "pat@customer" not in breaks_posted(stage)[-1].all_text(),
+        "the customer's contact reached the channel",
+    )
+    stage.say("customer →", "“How did we do?”: 4 · good call, quick fix")
+    thanks = customer.post("rate", {"score": "4", "comment": "Good call, quick fix"})
+    expect_in("Thank you for rating us", thanks, "the thanks page after rating")
+    stage.say("customer ←", page_text(thanks))
+    take_screenshot(stage, stage.page_url)
+
+
+def take_screenshot(stage: Stage, url: str) -> None:
+    """A PNG of the page beside the transcript, by headless Chromium (noted if absent)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if stage.folder is None or chromium is None:
+        stage.out.note("no chromium on this machine, so no screenshot of the page")
+        return
+    stage.folder.mkdir(parents=True, exist_ok=True)
+    target = stage.folder / SCREENSHOT
+    with tempfile.TemporaryDirectory(prefix="oneness-demo-chromium-") as profile:
+        done = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--hide-scrollbars",
+                "--window-size=1000,2600",
+                f"--screenshot={target}",
+                url,
+            ],
+            capture_output=True,
+            timeout=90,
+            check=False,
+        )
+    expect(
+        done.returncode == 0 and target.is_file(),
+        f"chromium could not take the screenshot: {done.stderr.decode()[-300:]}",
+    )
+    stage.out.note(f"screenshot of the page: {target}")
+
+
 Scene = tuple[str, Callable[[Stage], None]]
 
 SCENES: list[Scene] = [
@@ -685,10 +885,12 @@ SCENES: list[Scene] = [
     ("Remove (and re-add) dan", scene_remove),
     ("An unknown subcommand", scene_unknown),
     ("Schedule: Fridays 15:00 London, remind after 24h", scene_schedule),
+    ("The lead sets the team's promise to customers and its public page", scene_promise),
     ("Friday 15:00: the weekly prompts go out", scene_prompts),
     ("ann answers with a button", scene_answer_button),
     ("bob adds details in the form", scene_answer_modal),
     ("cat answers in text; dan fumbles", scene_answer_text),
+    ("Did we keep our promise this week?", scene_promise_week),
     ("A day later: one reminder", scene_reminder),
     ("/oneness me and /oneness status", scene_me_and_status),
     ("Monday 09:00: the week closes with a summary and a chart", scene_summary),
@@ -697,6 +899,8 @@ SCENES: list[Scene] = [
     ("Told what was shared, and Withdraw", scene_told_and_withdraw),
     ("The team rallies: an offer, an owner, an accepted offer", scene_offer_and_owner),
     ("Three days on: did the help land?", scene_followup),
+    ("A broken promise is owned until the remedy lands", scene_break),
+    ("A customer reports a break and rates the team on the public page", scene_page),
     ("Seven more weeks, fast-forwarded", scene_weeks),
     ("The lead exports the answers", scene_export),
     ("cat asks to be forgotten", scene_forget),
@@ -727,18 +931,21 @@ def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
     slack = LocalSlack(users=CAST, channels=CHANNELS, bot_user_id=BOT_USER).start()
     secret = secrets.token_hex(16)
     clock = FakeClock(START)
+    port = _free_port()  # known before the bot starts, so the page's links are whole
     settings = Settings(
         bot_token=slack.bot_token,
         signing_secret=secret,
         api_url=slack.api_url,
         database_url=url,
         log_level="WARNING",
+        public_url=f"http://127.0.0.1:{port}",
     )
     deps = build_deps(settings, clock=clock, workers=4)
     server: HttpServer | None = None
     try:
         app = create_app(deps)
-        server = HttpServer(OnenessWSGI(app, deps.engine), host="127.0.0.1", port=0, threads=4)
+        wsgi = OnenessWSGI(app, deps.engine, pages=PromisePage(deps))
+        server = HttpServer(wsgi, host="127.0.0.1", port=port, threads=4)
         server.start_in_thread()
         driver = SlackDriver(
             slack, bot_url=f"http://127.0.0.1:{server.port}/slack/events", signing_secret=secret
@@ -750,6 +957,12 @@ def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
             server.close()
         deps.close()
         slack.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def save_files(stage: Stage, folder: Path) -> None:
@@ -777,6 +990,7 @@ def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="oneness-demo-db-") as workdir:
         try:
             with running_stage(Path(workdir), transcript) as stage:
+                stage.folder = folder
                 try:
                     play(stage, SCENES)
                 finally:
@@ -792,7 +1006,7 @@ def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
     path = transcript.save(folder)
     elapsed = time.monotonic() - started
     print(f"\ntranscript: {path}  ({elapsed:.1f}s)", file=stream)
-    print(f"charts and exports: {folder}", file=stream)
+    print(f"charts, exports and the page's screenshot: {folder}", file=stream)
     if failure:
         print(f"oneness demo: FAILED: {failure}", file=sys.stderr)
         return 1

@@ -287,6 +287,9 @@ class CustomerRating(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     logged_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "lead" (`/oneness csat`) or "customer" (the promise page); the server default keeps an
+    # older version, which inserts without it, working during a rolling upgrade.
+    source: Mapped[str] = mapped_column(String(16), default="lead", server_default="lead")
 
     __table_args__ = (Index("ix_customer_ratings_team_created", "team_id", "created_at"),)
 
@@ -318,3 +321,130 @@ class Job(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_jobs_claimable", "claimed_until", "id"),)
+
+
+class Promise(Base):
+    """What a team's customers can count on; a change adds a row and supersedes the old one."""
+
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    pledge: Mapped[str] = mapped_column(String(280))  # what customers can count on
+    customer_must: Mapped[str] = mapped_column(Text)
+    remedy: Mapped[str] = mapped_column(Text)
+    remedy_hours: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # One current promise per team, even when two leads save at once; history by team.
+    __table_args__ = (
+        Index("ix_promises_team_created", "team_id", "created_at"),
+        Index(
+            "uq_promises_current",
+            "team_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+
+class PromisePage(Base):
+    """A team's public promise page: off by default, reached only by its unguessable token."""
+
+    __tablename__ = "promise_pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PromiseAnswer(Base):
+    """A member's weekly "did we keep our promise?": kept, or broken `times` times."""
+
+    __tablename__ = "promise_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    promise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("promises.id", ondelete="SET NULL"), nullable=True
+    )
+    kept: Mapped[bool] = mapped_column(Boolean)
+    times: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # One answer per member and week (a later click changes it); also the per-week tally.
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "user_id", name="uq_promise_answers_cycle_user"),
+    )
+
+
+class PromiseBreak(Base):
+    """A broken promise, reported by the team or a customer, open until its remedy lands."""
+
+    __tablename__ = "promise_breaks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    promise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("promises.id", ondelete="SET NULL"), nullable=True
+    )
+    source: Mapped[str] = mapped_column(String(16))  # team | customer
+    origin: Mapped[str] = mapped_column(String(16))  # command | shortcut | page
+    reported_by: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    what: Mapped[str] = mapped_column(Text)
+    # A customer's way back to them: shown to the team's leads only, removed by `forget`.
+    contact: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|delivered|missed
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remedy_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    owned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    due_noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (
+        # The record of the last weeks (the page, the summary) reads a team's breaks by time.
+        Index("ix_promise_breaks_team_created", "team_id", "created_at"),
+        # The tick looks only at open breaks.
+        Index(
+            "ix_promise_breaks_open",
+            "remedy_due_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class ServerSecret(Base):
+    """A secret every replica shares (the promise page's CSRF key), created once on first use."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RateCount(Base):
+    """Requests counted in one fixed window under one key (per IP, per page), across processes."""
+
+    __tablename__ = "rate_counts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    window_ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

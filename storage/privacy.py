@@ -16,6 +16,9 @@ from storage.models import (
     Lead,
     Member,
     Offer,
+    Promise,
+    PromiseAnswer,
+    PromiseBreak,
     Rally,
     Team,
 )
@@ -138,6 +141,21 @@ def forget(session: Session, user_id: str) -> dict[str, int]:
         delete(Member).where(Member.user_id == user_id)
     ).rowcount
     counts["lead_roles"] = session.execute(delete(Lead).where(Lead.user_id == user_id)).rowcount
+    # Their weekly "did we keep our promise?" answers go; breaks they reported or owned stay
+    # the team's record (customers see their counts) but no longer name them.
+    counts["promise_answers"] = session.execute(
+        delete(PromiseAnswer).where(PromiseAnswer.user_id == user_id)
+    ).rowcount
+    session.execute(
+        update(PromiseBreak).where(PromiseBreak.reported_by == user_id).values(reported_by=None)
+    )
+    session.execute(
+        update(PromiseBreak).where(PromiseBreak.owner_id == user_id).values(owner_id=None)
+    )
+    session.execute(
+        update(PromiseBreak).where(PromiseBreak.closed_by == user_id).values(closed_by=None)
+    )
+    session.execute(update(Promise).where(Promise.set_by == user_id).values(set_by=FORGOTTEN))
     # Work the person sent that has not run yet carries their words; it goes too.
     counts["jobs"] = session.execute(delete(Job).where(Job.user_id == user_id)).rowcount
     session.execute(update(Team).where(Team.created_by == user_id).values(created_by=FORGOTTEN))
@@ -152,3 +170,29 @@ def scrub(engine: Engine) -> None:
         return
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def breaks_naming(session: Session, user_id: str) -> list[int]:
+    """Breaks whose channel post names the person (as reporter or owner)."""
+    return list(
+        session.scalars(
+            select(PromiseBreak.id).where(
+                (PromiseBreak.reported_by == user_id) | (PromiseBreak.owner_id == user_id)
+            )
+        )
+    )
+
+
+def forget_contact(session: Session, team_id: int, contact: str) -> list[int]:
+    """Remove a customer's contact from the team's breaks (a `forget` request); the ids of the
+    breaks it was on, whose leads' DMs are then redone without it."""
+    wanted = contact.strip().lower()
+    rows = session.scalars(
+        select(PromiseBreak).where(
+            PromiseBreak.team_id == team_id, PromiseBreak.contact.is_not(None)
+        )
+    ).all()
+    changed = [row for row in rows if (row.contact or "").strip().lower() == wanted]
+    for row in changed:
+        row.contact = None
+    return [row.id for row in changed]

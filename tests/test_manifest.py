@@ -76,3 +76,15 @@ def test_app_home_and_socket_mode() -> None:
     assert data["features"]["app_home"]["messages_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is True
+
+
+def test_every_shortcut_is_declared() -> None:
+    from bot.promise import ids
+
+    declared = {s["callback_id"]: s for s in manifest()["features"].get("shortcuts", [])}
+    used = set(re.findall(r"app\.shortcut\(ids\.([A-Z_]+)\)", source()))
+    assert used == {"SHORTCUT"}
+    shortcut = declared[ids.SHORTCUT]
+    assert shortcut["type"] == "message" and shortcut["name"] == "Report a broken promise"
+    assert len(shortcut["description"]) <= 80
+    assert "commands" in manifest()["oauth_config"]["scopes"]["bot"]  # shortcuts need it

@@ -30,6 +30,7 @@ from bot.platform.blocks import (
     section,
 )
 from bot.platform.escape import escape
+from bot.promise.blocks import PromiseAsk, ask_blocks
 from storage.models import CheckIn
 
 QUESTION = (
@@ -52,8 +53,10 @@ def score_rows(cycle_id: int) -> list[Block]:
     ]
 
 
-def prompt_message(*, team_name: str, cycle_id: int, week: str) -> Reply:
-    """The weekly check-in DM."""
+def prompt_message(
+    *, team_name: str, cycle_id: int, week: str, promise: PromiseAsk | None = None
+) -> Reply:
+    """The weekly check-in DM; with `promise`, also "Did we keep our promise this week?"."""
     return Reply(
         text=f"Weekly check-in for {escape(team_name)}: how one were you this week? Reply 1-10.",
         blocks=[
@@ -63,6 +66,7 @@ def prompt_message(*, team_name: str, cycle_id: int, week: str) -> Reply:
             context(
                 "Or reply here with a number and a note, like `6 rough week, need a specialist`."
             ),
+            *(ask_blocks(promise) if promise else []),
         ],
     )
 
@@ -98,9 +102,16 @@ def describe(answer: Answer | Any) -> str:
 
 
 def recorded_message(
-    *, team_name: str, week: str, cycle_id: int, answer: Any, open_: bool
+    *,
+    team_name: str,
+    week: str,
+    cycle_id: int,
+    answer: Any,
+    open_: bool,
+    promise: PromiseAsk | None = None,
 ) -> Reply:
-    """The prompt after it was answered: the answer, and Edit while the week is open."""
+    """The prompt after it was answered: the answer, Edit while the week is open, and the
+    promise question (or its answer) when the team has a promise."""
     blocks: list[Block] = [
         section(
             f"*Weekly check-in · {escape(team_name)} · {week}*\n:white_check_mark: "
@@ -110,6 +121,8 @@ def recorded_message(
     ]
     if open_:
         blocks.append(actions(button("Edit", ids.CHECKIN_EDIT, str(cycle_id)), block_id="edit"))
+    if promise is not None:
+        blocks += ask_blocks(promise)
     return Reply(text=f"Recorded {answer.score}/10 for {escape(team_name)}, {week}.", blocks=blocks)
 
 

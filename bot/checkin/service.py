@@ -36,6 +36,7 @@ from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound
 from bot.platform.escape import escape
+from bot.promise.service import prompt_ask
 from bot.rally import service as rally
 from storage import checkin as checkin_store
 from storage import delivery as ledger
@@ -288,10 +289,12 @@ def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict:  # type: i
         )
 
 
-def _prompt_targets(session: Session, cycle_id: int, user_id: str) -> list[tuple[str, str]]:
+def _prompt_targets(
+    session: Session, cycle_id: int, user_id: str, kinds: tuple[str, ...] = ("prompt", "reminder")
+) -> list[tuple[str, str]]:
     return [
         (d.channel_id, d.message_ts)
-        for kind in ("prompt", "reminder")
+        for kind in kinds
         if (d := ledger.get(session, f"{kind}:{cycle_id}:{user_id}")) is not None
         and d.status == DeliveryStatus.SENT
         and d.channel_id
@@ -300,23 +303,33 @@ def _prompt_targets(session: Session, cycle_id: int, user_id: str) -> list[tuple
 
 
 def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
-    """Show the recorded answer (with Edit) in place of the prompt and its reminder."""
+    """Show the recorded answer (with Edit) in place of the prompt and its reminder; before
+    the score is given, the prompt with the member's answer to the promise question."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         cycle = checkin_store.cycle_by_id(session, cycle_id)
         answer = checkin_store.weekly_answer(session, cycle_id, user_id)
-        if cycle is None or answer is None:
+        if cycle is None:
             return
         team = team_store.team_by_id(session, cycle.team_id)
         assert team is not None
-        reply: Reply = recorded_message(
-            team_name=team.name,
-            week=cycle.week,
-            cycle_id=cycle.id,
-            answer=answer,
-            open_=cycle.closed_at is None and now < cycle.closes_at,
+        promise = prompt_ask(session, team.id, cycle, user_id, now)
+        if answer is None and promise is None:
+            return
+        reply: Reply = (
+            prompt_message(team_name=team.name, cycle_id=cycle.id, week=cycle.week, promise=promise)
+            if answer is None
+            else recorded_message(
+                team_name=team.name,
+                week=cycle.week,
+                cycle_id=cycle.id,
+                answer=answer,
+                open_=cycle.closed_at is None and now < cycle.closes_at,
+                promise=promise,
+            )
         )
-        targets = _prompt_targets(session, cycle_id, user_id)
+        kinds = ("prompt", "reminder") if answer is not None else ("prompt",)
+        targets = _prompt_targets(session, cycle_id, user_id, kinds)
     for channel, ts in targets:
         deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
 
@@ -329,7 +342,10 @@ def restore_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
             return
         team = team_store.team_by_id(session, cycle.team_id)
         assert team is not None
-        reply = prompt_message(team_name=team.name, cycle_id=cycle.id, week=cycle.week)
+        promise = prompt_ask(session, team.id, cycle, user_id, deps.clock.now())
+        reply = prompt_message(
+            team_name=team.name, cycle_id=cycle.id, week=cycle.week, promise=promise
+        )
         targets = _prompt_targets(session, cycle_id, user_id)
     for channel, ts in targets[:1]:
         deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)

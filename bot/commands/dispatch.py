@@ -19,6 +19,8 @@ from bot.platform.directory import Directory
 from bot.platform.errors import NotFound, UsageError
 from bot.platform.escape import escape
 from bot.privacy import service as forget
+from bot.promise import service as promise
+from bot.promise.rules import BreakOrigin
 from bot.schedule import service as schedule
 from bot.schedule.calendar import zone
 from bot.schedule.tick import tick
@@ -354,6 +356,28 @@ def _export(deps: Deps, inv: Invocation, command: c.Export) -> Reply:
     return text_reply(exports.send_export(deps, team_id, inv.user_id, command.start, command.end))
 
 
+def _promise(deps: Deps, inv: Invocation, command: c.ShowPromise) -> Reply | None:
+    team_id = _team_id(deps, inv, command)
+    return promise.promise_command(deps, inv.user_id, team_id, inv.trigger_id)
+
+
+def _promise_page(deps: Deps, inv: Invocation, command: c.ManagePage) -> Reply:
+    team_id = _team_id(deps, inv, command, "manage the promise page")
+    return promise.page_command(deps, inv.user_id, team_id, command.action)
+
+
+def _broke(deps: Deps, inv: Invocation, command: c.ReportBreak) -> Reply:
+    team_id = _team_id(deps, inv, command)
+    return text_reply(
+        promise.report_by_member(deps, inv.user_id, team_id, command.what, BreakOrigin.COMMAND)
+    )
+
+
+def _forget_contact(deps: Deps, inv: Invocation, command: c.ForgetContact) -> Reply:
+    team_id = _team_id(deps, inv, command, "remove a customer's contact")
+    return text_reply(forget.forget_contact(deps, team_id, command.contact))
+
+
 _HANDLERS: dict[type, Handler] = {
     c.Help: _help,
     c.SetupModal: _setup_modal,
@@ -376,4 +400,8 @@ _HANDLERS: dict[type, Handler] = {
     c.ForgetMe: _forget,
     c.PostSummary: _summary,
     c.Export: _export,
+    c.ShowPromise: _promise,
+    c.ManagePage: _promise_page,
+    c.ReportBreak: _broke,
+    c.ForgetContact: _forget_contact,
 }

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.platform.errors import UsageError
 from bot.platform.escape import escape
 from bot.platform.mentions import ChannelRef, UserRef, parse_channel, parse_user
+from bot.promise.rules import CONTACT_LIMIT, WHAT_LIMIT
 from bot.teams.rules import name_problem
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -37,6 +38,10 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("csat @a 4 [note]", "lead: log a customer rating (1-5); `csat team 4` for the team"),
     ("export [2026-01-01..2026-06-30]", "lead: CSV of the team's answers, by DM"),
     ("forget me", "delete my answers and history"),
+    ("promise", "the team's promise to customers (lead: set it in a modal)"),
+    ("promise page on|off|rotate", "lead: the team's public promise page and its link"),
+    ("broke <what happened>", "report a broken promise; someone owns the remedy"),
+    ("forget contact <email or phone>", "lead: remove a customer's contact from reported breaks"),
 )
 
 
@@ -185,6 +190,32 @@ class ForgetMe(Command):
     """Delete my answers and history."""
 
 
+@dataclass(frozen=True)
+class ShowPromise(Command):
+    """The team's promise to customers; for a lead, the modal that sets it."""
+
+
+@dataclass(frozen=True)
+class ManagePage(Command):
+    """The public promise page (lead): on, off, rotate, or None to show its link."""
+
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportBreak(Command):
+    """Report a broken promise; `what` is what happened, as typed."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class ForgetContact(Command):
+    """Remove a customer's contact from the team's reported breaks (lead)."""
+
+    contact: str
+
+
 _TEAM_SELECTOR = re.compile(r"(?:^|\s)team:(\"[^\"]+\"|\S+)")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(\d{1,3})(m|h|d)$")
@@ -202,6 +233,9 @@ def parse(text: str) -> Command:
     if not words:
         return Help(team=team)
     verb, args = words[0].lower(), words[1:]
+    if verb == "broke":
+        # Free text: kept as typed (line breaks and spacing), not as split words.
+        return _broke(text[len(words[0]) :].strip(), team)
     parser = _PARSERS.get(verb)
     if parser is None:
         if verb == "forget":
@@ -418,9 +452,43 @@ def _export(args: list[str], team: str | None) -> Command:
 
 
 def _forget(args: list[str], team: str | None) -> Command:
+    if args and args[0].lower() == "contact":
+        contact = " ".join(args[1:]).strip()
+        if not contact or len(contact) > CONTACT_LIMIT:
+            raise UsageError(
+                "Name the contact a customer left: `/oneness forget contact ann@example.com`."
+            )
+        return ForgetContact(contact, team=team)
     if [a.lower() for a in args] != ["me"]:
         raise UsageError("Type `/oneness forget me` to delete your answers and history.")
     return ForgetMe(team=team)
+
+
+def _promise(args: list[str], team: str | None) -> Command:
+    if not args:
+        return ShowPromise(team=team)
+    usage = "Type `/oneness promise`, or `/oneness promise page on`, `off` or `rotate`."
+    if args[0].lower() != "page" or len(args) > 2:
+        raise UsageError(f"`promise` takes nothing, or `page` and what to do. {usage}")
+    if len(args) == 1:
+        return ManagePage(None, team=team)
+    action = args[1].lower()
+    if action not in ("on", "off", "rotate"):
+        raise UsageError(f"`{_quote(args[1])}` is not something a page does. {usage}")
+    return ManagePage(action, team=team)
+
+
+def _broke(what: str, team: str | None) -> Command:
+    if not what:
+        raise UsageError(
+            "Say what happened: `/oneness broke a customer waited three days for a reply`."
+        )
+    if len(what) > WHAT_LIMIT:
+        raise UsageError(
+            f"Say it in at most {WHAT_LIMIT:,} characters ({len(what):,} now); the details can "
+            "follow in the thread."
+        )
+    return ReportBreak(what, team=team)
 
 
 _PARSERS = {
@@ -444,4 +512,5 @@ _PARSERS = {
     "summary": _no_args(PostSummary, "summary"),
     "csat": _csat,
     "export": _export,
+    "promise": _promise,
 }

@@ -6,6 +6,7 @@ from bot.checkin.history import my_history, pending_prompts
 from bot.home.blocks import dashboard_blocks, home_view
 from bot.platform.blocks import Block
 from bot.platform.deps import Deps
+from bot.promise import service as promise
 from bot.rally import service as rally
 from bot.rally.blocks import helping_blocks
 from bot.summary import service as summaries
@@ -28,12 +29,13 @@ def _publish(deps: Deps, user_id: str) -> None:
         pending = [(t.name, c.id) for t, c in pending_prompts(session, user_id, now)]
         led = [week_status(session, t, now) for t in led_teams(session, user_id)]
         helping = rally.helping(session, user_id)
+        promises = promise.home_blocks_for(session, user_id)
         dashboards: list[Block] = []
         for team in led_teams(session, user_id):
             cycle = summaries.latest_cycle(session, team.id, now)
             if cycle is None:
                 continue
-            gathered = summaries.gather(session, team, cycle)
+            gathered = summaries.gather(session, team, cycle, now=now)
             dashboards += dashboard_blocks(
                 team.name,
                 summary_blocks(gathered.summary),
@@ -58,6 +60,6 @@ def _publish(deps: Deps, user_id: str) -> None:
         pending=pending,
         led=led,
         teams=teams,
-        extra=helping_blocks(helping, user_id) + dashboards,
+        extra=helping_blocks(helping, user_id) + promises + dashboards,
     )
     deps.client.views_publish(user_id=user_id, view=view)

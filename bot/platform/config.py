@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
@@ -31,6 +32,8 @@ class Settings:
     port: int = DEFAULT_PORT
     log_level: str = "INFO"
     tick_seconds: float = 15.0
+    # The public base URL of the promise pages (`<public_url>/p/<token>`); None: not public.
+    public_url: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -112,7 +115,9 @@ def load_settings(env: Mapping[str, str], *, need_slack: bool = True) -> Setting
         raise ConfigError(
             f"ONENESS_TICK_SECONDS must be seconds between 0.05 and 3600, got {tick_text!r}"
         )
+    public_url = _validate_public_url(env.get("ONENESS_PUBLIC_URL", "").strip())
     return Settings(
+        public_url=public_url,
         tick_seconds=tick_seconds,
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -122,6 +127,25 @@ def load_settings(env: Mapping[str, str], *, need_slack: bool = True) -> Setting
         port=int(port_text),
         log_level=log_level,
     )
+
+
+def _validate_public_url(url: str) -> str | None:
+    if not url:
+        return None
+    parsed = urlsplit(url)
+    # An origin only: the pages live at /p/ under it, and link to themselves by absolute path.
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.netloc
+        or parsed.path not in ("", "/")
+        or parsed.query
+        or parsed.fragment
+    ):
+        raise ConfigError(
+            "ONENESS_PUBLIC_URL must be the http(s) origin people reach this server at, such "
+            f"as https://oneness.example.com (no path), got {url!r}"
+        )
+    return url.rstrip("/")
 
 
 def _validate_database_url(url: str) -> str:

@@ -1,4 +1,5 @@
-"""HTTP mode: a WSGI app with `POST /slack/events` and `GET /healthz`, served by waitress."""
+"""HTTP mode: a WSGI app with `POST /slack/events`, `GET /healthz` and, when the composition root
+passes it, the public pages under `/p/`; served by waitress."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -25,20 +26,27 @@ log = logging.getLogger("oneness.server")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+PAGES_PREFIX = "/p/"
+
+WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
 class OnenessWSGI:
-    """Routes Slack's requests to Bolt and answers the health check."""
+    """Routes Slack's requests to Bolt, answers the health check, and hands `/p/…` to `pages`
+    (the promise page, bot.promise.page.PromisePage) when it is given."""
 
-    def __init__(self, app: App, engine: Engine) -> None:
+    def __init__(self, app: App, engine: Engine, *, pages: WSGIApp | None = None) -> None:
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._engine = engine
+        self._pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _plain(start_response, *self._health())
+        if self._pages is not None and path.startswith(PAGES_PREFIX):
+            return self._pages(environ, start_response)
         if path == EVENTS_PATH and method == "POST":
             try:
                 return self._slack(environ, start_response)
@@ -95,6 +103,7 @@ class HttpServer:
         threads: int = 8,
         shared_port: bool = False,
         ident: str = "oneness",
+        max_body: int | None = None,
     ) -> None:
         # With shared_port, several processes listen on one port (SO_REUSEPORT) and the kernel
         # spreads connections among them: `oneness run --processes N`.
@@ -111,6 +120,8 @@ class HttpServer:
             # Slack retries after 3 s; there is no point queueing requests much longer.
             channel_timeout=30,
             clear_untrusted_proxy_headers=True,
+            # A server that serves only small forms refuses larger bodies before reading them.
+            **({"max_request_body_size": max_body} if max_body else {}),
         )
         self._thread: threading.Thread | None = None
 

@@ -11,6 +11,7 @@ from bot.platform.blocks import Reply, actions, button, section
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict
 from bot.platform.escape import escape
+from bot.promise import service as promise
 from bot.rally.blocks import RallyCard, nudge_message
 from bot.summary import service as summary_service
 from storage import privacy as store
@@ -38,7 +39,9 @@ def confirmation() -> Reply:
         blocks=[
             section(
                 "*Forget you?* This deletes every check-in you gave, your rallies and offers, "
-                "the customer ratings logged for you, and your membership of every team. "
+                "your answers about the team's promise, the customer ratings logged for you, and "
+                "your membership of every team; broken promises you reported stay without your "
+                "name. "
                 "It cannot be undone."
             ),
             actions(
@@ -61,6 +64,7 @@ def forget_person(deps: Deps, user_id: str) -> str:
         nudges = store.nudges_about(session, user_id)
         quoted = store.messages_quoting(session, user_id)
         summaries = store.summaries_showing(session, user_id)
+        breaks = store.breaks_naming(session, user_id)
         counts = store.forget(session, user_id)
     withdrawn = nudge_message(
         RallyCard(0, "", "", "anonymous", 0, "", "none", 0, None, "withdrawn")
@@ -73,6 +77,11 @@ def forget_person(deps: Deps, user_id: str) -> str:
         reply = summary_service.render_again(deps, post.key, post.cycle_id)
         if reply is not None:
             _edit(deps, post.channel_id, post.message_ts, reply)
+    for break_id in breaks:
+        try:
+            promise.refresh_break(deps, break_id)  # "reported by a teammate", no owner named
+        except SlackApiError as error:
+            log.warning("could not update break %s: %s", break_id, error.response.get("error"))
     scrub(deps.engine)
     log.info("forgot a person: %s", counts)
     return (
@@ -104,3 +113,18 @@ def _edit(deps: Deps, channel: str, ts: str, reply: Reply) -> None:
         deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
     except SlackApiError as error:
         log.warning("could not edit a message: %s", error.response.get("error"))
+
+
+def forget_contact(deps: Deps, team_id: int, contact: str) -> str:
+    """Remove a customer's contact from the team's breaks and from the leads' DMs that showed
+    it (a lead does this when the customer asks)."""
+    with transaction(deps.sessions) as session:
+        removed = store.forget_contact(session, team_id, contact)
+    promise.refresh_lead_reports(deps, removed)
+    log.info("forgot a customer's contact on %d breaks of team %s", len(removed), team_id)
+    if not removed:
+        return "No reported break of this team carries that contact; nothing was changed."
+    return (
+        f"Removed that contact from {len(removed)} reported break"
+        f"{'s' if len(removed) != 1 else ''} and from the leads' messages that showed it."
+    )

@@ -15,6 +15,8 @@ from bot.checkin.history import weekly_key
 from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver, skip
 from bot.platform.deps import Deps
+from bot.promise.blocks import PromiseAsk
+from bot.promise.service import promise_due_work, prompt_ask
 from bot.rally.service import due_rally_work, send_rally_work
 from bot.schedule.calendar import (
     MemberClock,
@@ -58,6 +60,7 @@ class TickReport:
     recovered: int = 0
     followups: int = 0
     escalations: int = 0
+    promise: int = 0  # break messages: reminders, escalations, deadlines
     closed: list[int] = field(default_factory=list)
 
 
@@ -108,6 +111,10 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
                 report.followups, report.escalations = send_rally_work(deps, work)
             except SLACK_TROUBLE as error:
                 log.warning("rally follow-ups deferred: %s", error)
+            try:
+                report.promise = promise_due_work(deps)
+            except SLACK_TROUBLE as error:
+                log.warning("promise reminders deferred: %s", error)
         return report
 
 
@@ -168,13 +175,14 @@ def _plan_cycle(
     answered = checkin_store.answered_user_ids(session, cycle.id)
     prompts = {d.user_id: d for d in ledger.for_cycle(session, cycle.id, "prompt")}
     reminders = {d.user_id for d in ledger.for_cycle(session, cycle.id, "reminder")}
+    promise = prompt_ask(session, team.id, cycle, None, now)
     for member in member_clocks(session, team.id):
         if member.user_id in answered:
             continue  # answered (even before a prompt reached them): nothing to send
         prompt = prompts.get(member.user_id)
         if prompt is None or prompt.status == "pending":
             decision = decide_prompt(clock, member, week, now, forced=force)
-            out = _prompt(team, cycle, member)
+            out = _prompt(team, cycle, member, promise)
             if decision.action == PromptAction.SEND or (
                 prompt is not None and decision.action != PromptAction.WAIT
             ):
@@ -188,7 +196,7 @@ def _plan_cycle(
                 and decide_prompt(clock, member, week, now, forced=True).action == PromptAction.SEND
                 and ledger.reopen_skipped(session, prompt.key)
             ):
-                decided.send.append(_prompt(team, cycle, member))
+                decided.send.append(_prompt(team, cycle, member, promise))
                 decided.recovered += 1
             continue
         if (
@@ -203,8 +211,10 @@ def _plan_cycle(
             decided.send.append(_reminder(team, cycle, member))
 
 
-def _prompt(team: Team, cycle: Cycle, member: MemberClock) -> Outgoing:
-    message = prompt_message(team_name=team.name, cycle_id=cycle.id, week=cycle.week)
+def _prompt(team: Team, cycle: Cycle, member: MemberClock, promise: PromiseAsk | None) -> Outgoing:
+    message = prompt_message(
+        team_name=team.name, cycle_id=cycle.id, week=cycle.week, promise=promise
+    )
     return _weekly_dm("prompt", message, cycle, member)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -76,4 +76,47 @@ def export_csv(rows: Iterable[ExportRow]) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([safe_cell(getattr(row, column)) for column in EXPORT_COLUMNS])
+    return buffer.getvalue()
+
+
+# Documented additions (README, "Export"): extra files in the same DM, each with a header row,
+# sent when they have rows. The check-ins file above is the contract and never changes.
+PROMISE_ANSWER_COLUMNS = (
+    "team",
+    "user_id",
+    "cycle_week",
+    "answer",
+    "times",
+    "note",
+    "promise",
+    "created_at",
+    "updated_at",
+)
+BREAK_COLUMNS = (
+    "team",
+    "break_id",
+    "source",
+    "origin",
+    "reported_by",
+    "what",
+    "contact",
+    "status",
+    "owner_id",
+    "reported_at",
+    "remedy_due_at",
+    "closed_at",
+    "on_time",
+)
+RATING_COLUMNS = ("team", "user_id", "source", "score", "note", "logged_by", "created_at")
+
+
+def table_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A header row, then the rows, with the same cell rules as the check-ins export."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        if len(row) != len(columns):
+            raise ValueError(f"a row of {len(row)} cells for {len(columns)} columns")
+        writer.writerow([safe_cell(value) for value in row])
     return buffer.getvalue()

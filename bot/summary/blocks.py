@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from bot.checkin.rules import HELP_LABELS
 from bot.platform.blocks import SECTION_LIMIT, Block, Reply, context, divider, header, section
 from bot.platform.escape import escape
+from bot.promise.rules import PromiseLine
 from bot.schedule.calendar import SkipReason
 from bot.summary.figures import (
     BLIND_SPOT,
@@ -146,12 +147,43 @@ def _figures(summary: Summary, *, leads: bool = False) -> list[str]:
         lines.append(f"*Help asked for most:* {asked}")
     else:
         lines.append("*Help asked for:* none this week")
-    if summary.self_vs_customer is not None:
+    comparisons = [
+        _comparison_text(comparison, who)
+        for comparison, who in (
+            (summary.self_vs_customer, "Team, ratings logged by leads"),
+            (summary.self_vs_page, "Team, ratings customers gave on the promise page"),
+        )
+        if comparison is not None
+    ]
+    if comparisons:
         lines.append(
-            "*Self vs customers* (1-5 scale; a self score counts half):\n"
-            + _comparison_text(summary.self_vs_customer, "Team")
+            "*Self vs customers* (1-5 scale; a self score counts half):\n" + "\n".join(comparisons)
         )
     return lines
+
+
+def promise_text(line: PromiseLine) -> str:
+    """The promise at the top of a summary: its words, this week's answers and breaks, and
+    remedies on time. The share of "kept" answers only from 3 answers (as every aggregate)."""
+    week = line.week
+    if line.kept_percent is not None:
+        kept = f"{week.kept} of {week.answers} answers ({line.kept_percent}%)"
+    elif week.answers:
+        kept = f"too few answers ({week.answers}) to show"
+    else:
+        kept = "no answers"
+    on_time = (
+        f"{line.on_time} of {line.decided} ({line.on_time_percent}%)"
+        if line.on_time_percent is not None
+        else "none due yet"
+    )
+    return (
+        f"*Our promise:* “{escape(line.pledge)}”\n"
+        f"*Kept this week:* {kept}\n"
+        f"*Breaks this week:* {week.team_breaks} reported by the team · "
+        f"{week.customer_breaks} by customers\n"
+        f"*Remedies on time* (last {line.record_weeks} weeks): {on_time}"
+    )
 
 
 def _channel_rally_line(rally: ChannelRally) -> str:
@@ -205,6 +237,8 @@ def summary_blocks(summary: Summary) -> list[Block]:
         header(f"Weekly summary · {summary.week}"),
         section(f"*{escape(summary.team_name)}*\n{_rate(summary)}"),
     ]
+    if summary.promise is not None:
+        blocks.append(section(promise_text(summary.promise)))
     blocks += [section(line) for line in _figures(summary)]
     blocks.append(divider())
     rallies = summary.channel_rallies
@@ -274,6 +308,8 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
         header(f"Leads' summary · {summary.week}"),
         section(f"*{escape(summary.team_name)}*\n{_rate(summary)}"),
     ]
+    if summary.promise is not None:
+        blocks.append(section(promise_text(summary.promise)))
     blocks += [section(line) for line in _figures(summary, leads=True)]
     blocks.append(divider())
     if named.members:

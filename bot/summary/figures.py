@@ -19,6 +19,11 @@ Pure functions over plain rows; no database and no Slack. Decisions, in one plac
   (this week included). The team's customer figure is the mean of all ratings in that window,
   for the team and for members alike. A gap of at least 0.5 (on values rounded to one decimal)
   is called out: self above customers is a "blind spot", self below is "strain".
+- Ratings a lead logged (`/oneness csat`) and ratings customers gave on the promise page are
+  compared apart, never mixed: `self_vs_customer` is the leads', `self_vs_page` the customers'
+  (team-wide only: the page rates the team, never a member).
+- The promise (when the team has one) comes as `bot.promise.rules.PromiseLine`, whose own
+  rules say what may be shown.
 - Per-member comparisons, like everything named, are for the leads only.
 - Leads see every note: all three visibilities (team, anonymous, leads) include the leads.
 """
@@ -30,6 +35,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bot.promise.rules import PromiseLine, RatingSource
 
 MIN_ANSWERS = 3
 MIN_SPREAD = 5
@@ -70,11 +77,13 @@ class WeekInput:
 
 @dataclass(frozen=True)
 class RatingRow:
-    """A C-SAT score 1-5 logged in `week`; user_id None rates the whole team."""
+    """A C-SAT score 1-5 logged in `week`; user_id None rates the whole team; source "lead"
+    (`/oneness csat`) or "customer" (the promise page)."""
 
     user_id: str | None
     score: int
     week: str
+    source: str = RatingSource.LEAD
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,8 @@ class Summary:
     # Prompts that did not go out this week (their members are not expected), and why.
     skipped: int = 0
     skip_reason: str | None = None
+    self_vs_page: Comparison | None = None
+    promise: PromiseLine | None = None
 
     @property
     def channel_rallies(self) -> tuple[ChannelRally, ...]:
@@ -305,6 +316,7 @@ def build_summary(
     weeks: Sequence[WeekInput],
     ratings: Sequence[RatingRow],
     rallies: Sequence[RallyRow],
+    promise: PromiseLine | None = None,
 ) -> Summary:
     """The summary of the last of `weeks` (oldest first), with the trend of up to 8 weeks."""
     if not weeks:
@@ -318,7 +330,9 @@ def build_summary(
     mean = previous_mean = mean_change = None
     spread = None
     counts: tuple[tuple[str, int], ...] = ()
-    team_comparison = None
+    team_comparison = page_comparison = None
+    page_ratings = [r for r in ratings if r.source == RatingSource.CUSTOMER]
+    ratings = [r for r in ratings if r.source != RatingSource.CUSTOMER]
     if not too_few:
         mean = _mean(scores)
         spread = Spread(_pstdev(scores)) if answered >= MIN_SPREAD else None
@@ -327,6 +341,7 @@ def build_summary(
         if previous_mean is not None:
             mean_change = round(round(mean, 1) - round(previous_mean, 1), 1)
         team_comparison = _compare(None, mean, ratings, current.week)
+        page_comparison = _compare(None, mean, page_ratings, current.week)
 
     member_comparisons = []
     for user_id, answer in sorted(answers.items()):
@@ -353,6 +368,8 @@ def build_summary(
         member_comparisons=tuple(member_comparisons),
         skipped=len(set(current.skipped) - set(answers)),
         skip_reason=current.skip_reason,
+        self_vs_page=page_comparison,
+        promise=promise,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver, upload_once
 from bot.platform.deps import Deps
+from bot.promise.service import summary_line
 from bot.schedule.calendar import (
     is_paused,
     shift_week,
@@ -63,8 +64,9 @@ class Gathered:
     named: NamedLines
 
 
-def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
-    """Read the last eight weeks of a team in a handful of queries and summarise them."""
+def gather(session: Session, team: Team, cycle: Cycle, *, now: datetime | None = None) -> Gathered:
+    """Read the last eight weeks of a team in a handful of queries and summarise them (`now`,
+    by default the week's close, decides which remedies are overdue)."""
     cycles = store.recent_cycles(session, team.id, cycle.week, TREND_WEEKS)
     ids = [c.id for c in cycles]
     answers: dict[int, list[AnswerRow]] = {i: [] for i in ids}
@@ -105,7 +107,7 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
     tz = zone(team.timezone)
     since = datetime.combine(week_monday(shift_week(cycle.week, -4)), datetime.min.time(), tz)
     ratings = [
-        RatingRow(r.user_id, r.score, week_label(r.created_at, tz))
+        RatingRow(r.user_id, r.score, week_label(r.created_at, tz), r.source)
         for r in store.ratings_since(session, team.id, since)
     ]
     rallies = [
@@ -118,7 +120,13 @@ def gather(session: Session, team: Team, cycle: Cycle) -> Gathered:
         team.name,
         team.channel_id,
         team_store.lead_ids(session, team.id),
-        build_summary(team.name, weeks, ratings, rallies),
+        build_summary(
+            team.name,
+            weeks,
+            ratings,
+            rallies,
+            promise=summary_line(session, team, cycle, now or cycle.closes_at),
+        ),
         named_lines(weeks, names),
     )
 
@@ -137,7 +145,7 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
         if cycle is None or team is None:
             return None
         final = not manual or cycle.closed_at is not None or now >= cycle.closes_at
-        gathered = gather(session, team, cycle)
+        gathered = gather(session, team, cycle, now=now)
     # Each `/oneness summary` is a new post; the automatic one is posted once per week.
     key = f"summary:{cycle_id}" + (f":manual:{uuid.uuid4().hex}" if manual else "")
     s = gathered.summary
@@ -203,7 +211,7 @@ def render_again(deps: Deps, key: str, cycle_id: int | None) -> Reply | None:
         if cycle is None or team is None:
             return None
         closed = cycle.closed_at is not None or now >= cycle.closes_at
-        gathered = gather(session, team, cycle)
+        gathered = gather(session, team, cycle, now=now)
     s = gathered.summary
     if ":leads:" in key:
         return Reply(leads_summary_text(s), leads_summary_blocks(s, gathered.named))

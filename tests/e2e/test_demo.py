@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,22 @@ def test_demo_plays_a_week_and_writes_the_transcript(tmp_path: Path) -> None:
     assert "Weekly summary · 2026-W48" in text and "Weekly summary · 2027-W02" in text
     assert "Sent you Rocket's check-ins as CSV" in text
     assert "DEMO FAILED" not in text
-    charts = sorted(out.glob("*.png"))
+    charts = sorted(out.glob("*-oneness-*.png"))
     assert len(charts) == 8 and all(c.read_bytes()[:4] == b"\x89PNG" for c in charts)
-    assert len(list(out.glob("*.csv"))) == 1
+    assert len(list(out.glob("*-oneness-Rocket-all.csv"))) == 1
+    # The promise: set, asked each week, broken, owned, delivered; a customer on the page.
+    assert "#team ←: :handshake: *Our promise to customers* · Rocket" in text
+    assert "*Did we keep our promise this week?*" in text
+    assert "you said :x: *broken* (1 time)" in text
+    assert "*Kept this week:* 2 of 3 answers (67%)" in text
+    assert "Remedy delivered by @bob, on time." in text
+    assert "bob ← DM: :alarm_clock: The remedy you own" in text
+    assert "reported by a customer on the promise page" in text
+    assert "*Contact (leads only):* pat@customer.example" in text
+    assert "Thank you for rating us" in text
+    assert "promise answers (3 rows), broken promises (2 rows), customer ratings (2 rows)" in text
+    extras = ("promise-answers", "breaks", "customer-ratings")
+    assert all(len(list(out.glob(f"*-all-{name}.csv"))) == 1 for name in extras)
+    if shutil.which("chromium"):
+        shot = out / "promise-page.png"
+        assert shot.read_bytes()[:4] == b"\x89PNG" and f"screenshot of the page: {shot}" in text

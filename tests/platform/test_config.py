@@ -29,11 +29,21 @@ def test_defaults() -> None:
         ({**GOOD, "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({**GOOD, "PORT": "http"}, "PORT"),
         ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({**GOOD, "ONENESS_PUBLIC_URL": "oneness.example.com"}, "ONENESS_PUBLIC_URL"),
+        ({**GOOD, "ONENESS_PUBLIC_URL": "ftp://oneness.example.com"}, "ONENESS_PUBLIC_URL"),
+        ({**GOOD, "ONENESS_PUBLIC_URL": "https://x.example/?a=1"}, "ONENESS_PUBLIC_URL"),
+        ({**GOOD, "ONENESS_PUBLIC_URL": "https://x.example/oneness"}, "ONENESS_PUBLIC_URL"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigError, match=names):
         load_settings(env)
+
+
+def test_public_url_is_kept_without_its_trailing_slash() -> None:
+    assert load_settings(GOOD).public_url is None
+    env = {**GOOD, "ONENESS_PUBLIC_URL": " https://oneness.example.com:8443/ "}
+    assert load_settings(env).public_url == "https://oneness.example.com:8443"
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
