@@ -234,12 +234,12 @@ def _serve_socket_mode(app: object, deps: object, settings: Settings) -> None:
         ).start_in_thread()
         log.info("serving the promise pages on port %d", pages.port)
     handler = SocketModeHandler(app, settings.app_token)  # type: ignore[arg-type]
-    handler.connect()
+    handler.connect()  # type: ignore[no-untyped-call]
     log.info("connected to Slack in Socket Mode")
     try:
         threading.Event().wait()
     finally:
-        handler.close()
+        handler.close()  # type: ignore[no-untyped-call]
         if pages is not None:
             pages.close()
 

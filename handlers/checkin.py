@@ -24,6 +24,7 @@ from bot.checkin.service import (
     submit_modal,
 )
 from bot.home.service import publish_home
+from bot.platform.blocks import Reply
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import NotFound, UsageError
@@ -43,8 +44,12 @@ def tell_by_dm(kwargs: dict[str, Any]) -> Tell:
     """Report to the person who acted, in their DM with the bot."""
     client: WebClient = kwargs["client"]
     body = kwargs["body"]
-    user = (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
-    return lambda reply: client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+    user = str((body.get("user") or {}).get("id") or (body.get("event") or {}).get("user"))
+
+    def tell(reply: Reply) -> None:
+        client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+
+    return tell
 
 
 def parse_score_value(value: str) -> tuple[int, int] | None:
@@ -195,7 +200,8 @@ def _message_text(client: WebClient, choice: PickTeam) -> str:
     history = client.conversations_history(
         channel=choice.channel, latest=choice.ts, inclusive=True, limit=1
     )
-    for message in history.get("messages", []):
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    for message in messages:
         if message.get("ts") == choice.ts:
             return str(message.get("text") or "")
     raise NotFound("I can't find that message any more; reply with your number again.")

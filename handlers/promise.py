@@ -31,7 +31,8 @@ Action = Callable[[Deps, int, str], str]
 
 
 def _state(view: dict[str, Any]) -> dict[str, Any]:
-    return view.get("state", {}).get("values", {})
+    values: dict[str, Any] = view.get("state", {}).get("values", {})
+    return values
 
 
 def _button_id(action: dict[str, Any]) -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -77,3 +78,9 @@ def upgrade(url: str, revision: str = "head") -> None:
 def downgrade(url: str, revision: str) -> None:
     """Revert migrations down to `revision`."""
     command.downgrade(alembic_config(url), revision)
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a cursor result)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

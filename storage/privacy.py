@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import (
     CheckIn,
     CustomerRating,
@@ -117,35 +118,41 @@ def forget(session: Session, user_id: str) -> dict[str, int]:
     """
     counts: dict[str, int] = {}
     own_rallies = select(Rally.id).where(Rally.user_id == user_id)
-    counts["offers"] = session.execute(
-        delete(Offer).where((Offer.helper_id == user_id) | Offer.rally_id.in_(own_rallies))
-    ).rowcount
-    counts["rallies"] = session.execute(delete(Rally).where(Rally.user_id == user_id)).rowcount
+    counts["offers"] = affected(
+        session.execute(
+            delete(Offer).where((Offer.helper_id == user_id) | Offer.rally_id.in_(own_rallies))
+        )
+    )
+    counts["rallies"] = affected(session.execute(delete(Rally).where(Rally.user_id == user_id)))
     session.execute(update(Rally).where(Rally.owner_id == user_id).values(owner_id=None))
-    counts["checkins"] = session.execute(delete(CheckIn).where(CheckIn.user_id == user_id)).rowcount
-    counts["ratings"] = session.execute(
-        delete(CustomerRating).where(CustomerRating.user_id == user_id)
-    ).rowcount
+    counts["checkins"] = affected(
+        session.execute(delete(CheckIn).where(CheckIn.user_id == user_id))
+    )
+    counts["ratings"] = affected(
+        session.execute(delete(CustomerRating).where(CustomerRating.user_id == user_id))
+    )
     session.execute(
         update(CustomerRating)
         .where(CustomerRating.logged_by == user_id)
         .values(logged_by=FORGOTTEN)
     )
     # Delivery keys name the recipient (prompt:<cycle>:<user>, rally:<id>:owner:<user>).
-    counts["deliveries"] = session.execute(
-        delete(Delivery).where(
-            (Delivery.user_id == user_id) | Delivery.key.contains(user_id, autoescape=True)
+    counts["deliveries"] = affected(
+        session.execute(
+            delete(Delivery).where(
+                (Delivery.user_id == user_id) | Delivery.key.contains(user_id, autoescape=True)
+            )
         )
-    ).rowcount
-    counts["memberships"] = session.execute(
-        delete(Member).where(Member.user_id == user_id)
-    ).rowcount
-    counts["lead_roles"] = session.execute(delete(Lead).where(Lead.user_id == user_id)).rowcount
+    )
+    counts["memberships"] = affected(
+        session.execute(delete(Member).where(Member.user_id == user_id))
+    )
+    counts["lead_roles"] = affected(session.execute(delete(Lead).where(Lead.user_id == user_id)))
     # Their weekly "did we keep our promise?" answers go; breaks they reported or owned stay
     # the team's record (customers see their counts) but no longer name them.
-    counts["promise_answers"] = session.execute(
-        delete(PromiseAnswer).where(PromiseAnswer.user_id == user_id)
-    ).rowcount
+    counts["promise_answers"] = affected(
+        session.execute(delete(PromiseAnswer).where(PromiseAnswer.user_id == user_id))
+    )
     session.execute(
         update(PromiseBreak).where(PromiseBreak.reported_by == user_id).values(reported_by=None)
     )
@@ -157,7 +164,7 @@ def forget(session: Session, user_id: str) -> dict[str, int]:
     )
     session.execute(update(Promise).where(Promise.set_by == user_id).values(set_by=FORGOTTEN))
     # Work the person sent that has not run yet carries their words; it goes too.
-    counts["jobs"] = session.execute(delete(Job).where(Job.user_id == user_id)).rowcount
+    counts["jobs"] = affected(session.execute(delete(Job).where(Job.user_id == user_id)))
     session.execute(update(Team).where(Team.created_by == user_id).values(created_by=FORGOTTEN))
     return counts
 

@@ -11,6 +11,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import (
     CustomerRating,
     Cycle,
@@ -165,7 +166,7 @@ def take_ownership(session: Session, break_id: int, user_id: str, now: datetime)
         .values(owner_id=user_id, owned_at=now)
     )
     session.expire_all()
-    return bool(done.rowcount)
+    return bool(affected(done))
 
 
 def open_breaks(session: Session) -> Sequence[PromiseBreak]:
@@ -280,11 +281,13 @@ def count_hit(session: Session, key: str, limit: int, window_ends_at: datetime) 
     The check and the count are one UPDATE (or the first INSERT), so processes and replicas
     sharing the database never let more than `limit` through between them.
     """
-    bumped = session.execute(
-        update(RateCount)
-        .where(RateCount.key == key, RateCount.count < limit)
-        .values(count=RateCount.count + 1)
-    ).rowcount
+    bumped = affected(
+        session.execute(
+            update(RateCount)
+            .where(RateCount.key == key, RateCount.count < limit)
+            .values(count=RateCount.count + 1)
+        )
+    )
     if bumped:
         return True
     if session.scalar(select(RateCount.count).where(RateCount.key == key)) is not None:
@@ -300,4 +303,4 @@ def count_hit(session: Session, key: str, limit: int, window_ends_at: datetime) 
 
 def prune_rate_counts(session: Session, now: datetime) -> int:
     """Forget counts of windows that have ended."""
-    return session.execute(delete(RateCount).where(RateCount.window_ends_at < now)).rowcount
+    return affected(session.execute(delete(RateCount).where(RateCount.window_ends_at < now)))

@@ -56,7 +56,7 @@ def current_weekly_answers(session: Session, cycle_ids: Sequence[int]) -> list[A
             CheckIn.superseded_at.is_(None),
         )
     )
-    return [AnswerColumns(*row) for row in rows]
+    return [AnswerColumns(*row) for row in rows]  # type: ignore[arg-type]
 
 
 def prompted(session: Session, cycle_ids: Sequence[int]) -> Sequence[tuple[int, str]]:

@@ -226,7 +226,7 @@ def _selected(state: dict[str, Any], block_id: str) -> str | None:
     value = (state.get(block_id) or {}).get(block_id) or {}
     chosen = value.get("selected_option")
     if isinstance(chosen, dict) and isinstance(chosen.get("value"), str):
-        return chosen["value"]
+        return str(chosen["value"])
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -263,7 +264,7 @@ def _pending_cycle(session: Session, team_id: int, user_id: str, now: datetime) 
     return due_week(session, team, user_id, now) if team is not None else None
 
 
-def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict:  # type: ignore[type-arg]
+def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict[str, Any]:
     """The check-in modal for a week (prefilled when editing) or a pulse."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:

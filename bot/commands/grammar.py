@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -244,7 +245,8 @@ def parse(text: str) -> Command:
             f"I don't know `{_quote(words[0])}`. Try `/oneness help` for the list, "
             "for example `/oneness status` or `/oneness checkin`."
         )
-    return parser(args, team)
+    command: Command = parser(args, team)
+    return command
 
 
 def help_lines() -> list[tuple[str, str]]:
@@ -257,7 +259,7 @@ def _quote(word: str) -> str:
     return escape(word.replace("`", "'")[:40])
 
 
-def _no_args(cls: type[Command], usage: str):  # type: ignore[no-untyped-def]
+def _no_args(cls: type[Command], usage: str) -> Callable[[list[str], str | None], Command]:
     def parser(args: list[str], team: str | None) -> Command:
         if args:
             raise UsageError(f"`{usage}` takes nothing after it. Type `/oneness {usage}`.")

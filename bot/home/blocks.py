@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.checkin import ids as checkin_ids
 from bot.checkin.blocks import history_lines
 from bot.checkin.history import trend_line
@@ -19,7 +21,7 @@ def home_view(
     led: list[WeekStatus],
     teams: list[tuple[int, str]] | None = None,
     extra: list[Block] | None = None,
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     """The App Home: my trend, a Check in now button per team, my pending prompts, and the rates
     of the teams I lead."""
     teams = teams or []

@@ -141,7 +141,8 @@ def _find_posted(deps: Deps, out: Outgoing) -> tuple[str, str] | None:
     history = deps.client.conversations_history(
         channel=channel, include_all_metadata=True, limit=100
     )
-    for message in history.get("messages", []):
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    for message in messages:
         metadata = message.get("metadata") or {}
         if (
             metadata.get("event_type") == METADATA_TYPE

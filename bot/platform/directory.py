@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,7 +32,7 @@ class ChannelInfo:
     is_member: bool
 
 
-def _person(user: dict) -> Person:  # type: ignore[type-arg]
+def _person(user: dict[str, Any]) -> Person:
     profile = user.get("profile") or {}
     name = profile.get("display_name") or user.get("real_name") or user.get("name") or user["id"]
     return Person(

@@ -161,7 +161,7 @@ def _value(state: Mapping[str, Any], block_id: str) -> str:
 def _selected(state: Mapping[str, Any], block_id: str) -> str:
     chosen = ((state.get(block_id) or {}).get(block_id) or {}).get("selected_option")
     if isinstance(chosen, dict) and isinstance(chosen.get("value"), str):
-        return chosen["value"]
+        return str(chosen["value"])
     return ""
 
 
