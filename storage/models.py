@@ -184,6 +184,15 @@ class CheckIn(Base):
             sqlite_where=text("kind = 'weekly' AND superseded_at IS NULL"),
             postgresql_where=text("kind = 'weekly' AND superseded_at IS NULL"),
         ),
+        # One current check-in per DM message, even when a double click races.
+        Index(
+            "uq_checkins_message",
+            "user_id",
+            "message_ts",
+            unique=True,
+            sqlite_where=text("message_ts IS NOT NULL AND superseded_at IS NULL"),
+            postgresql_where=text("message_ts IS NOT NULL AND superseded_at IS NULL"),
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.checkin._record import (
@@ -172,6 +173,19 @@ def answer_for_team(
         return None, text_reply(HOW_TO)
     answer = replace(answer, message_ts=choice.ts)
     now = deps.clock.now()
+    try:
+        stored, reply, cycle = _answer_for_team(deps, user_id, choice, answer, now)
+    except IntegrityError:
+        # The same message was recorded a moment ago (a double click on the team picker).
+        raise Conflict("That message is already recorded.") from None
+    if cycle is not None:
+        refresh_prompt(deps, user_id, cycle.id)
+    return Stored([stored], weekly=cycle is not None), reply
+
+
+def _answer_for_team(
+    deps: Deps, user_id: str, choice: PickTeam, answer: Answer, now: datetime
+) -> tuple[CheckIn, Reply, Cycle | None]:
     with transaction(deps.sessions) as session:
         team = team_store.team_by_id(session, choice.team_id)
         if team is None:
@@ -188,9 +202,7 @@ def answer_for_team(
                 cycle = None  # answered meanwhile, or closed: it becomes a pulse
         stored = _store_text(session, team, cycle, user_id, answer, now)
         reply = _text_reply(session, team, stored)
-    if cycle is not None:
-        refresh_prompt(deps, user_id, cycle.id)
-    return Stored([stored], weekly=cycle is not None), reply
+    return stored, reply, cycle
 
 
 def _store_text(

@@ -27,9 +27,19 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("checkins") as batch:
         batch.add_column(sa.Column("message_ts", sa.String(length=32), nullable=True))
+    # One current check-in per DM message, even when a double click races.
+    op.create_index(
+        "uq_checkins_message",
+        "checkins",
+        ["user_id", "message_ts"],
+        unique=True,
+        sqlite_where=sa.text("message_ts IS NOT NULL AND superseded_at IS NULL"),
+        postgresql_where=sa.text("message_ts IS NOT NULL AND superseded_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_checkins_message", table_name="checkins")
     with op.batch_alter_table("checkins") as batch:
         batch.drop_column("message_ts")
     with op.batch_alter_table("rallies") as batch:
