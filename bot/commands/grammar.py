@@ -15,7 +15,6 @@ from bot.promise.rules import CONTACT_LIMIT, WHAT_LIMIT
 from bot.teams.rules import name_problem
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-VISIBILITIES = ("team", "anonymous", "leads")
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 HELP_LINES: tuple[tuple[str, str], ...] = (

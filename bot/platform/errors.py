@@ -25,7 +25,3 @@ class NotAllowed(OnenessError):
 
 class Conflict(OnenessError):
     """The request contradicts the current state (already a member, cycle closed)."""
-
-
-class StorageUnavailable(OnenessError):
-    """The database could not be reached; the user is asked to try again."""
