@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from bot.checkin import blocks as checkin
 from bot.home import blocks as home
 from bot.platform.blocks import Reply, error_reply, text_reply
+from bot.promise import blocks as promise
+from bot.promise.rules import Record
 from bot.rally import blocks as rally
 from bot.summary import blocks as summary
 from bot.summary.figures import (
@@ -202,8 +204,62 @@ def builders(name: str, note: str) -> dict[str, Callable[[], Any]]:
             teams.Welcome(1, name, "CTEAM", "ULEAD", note, "every Friday", ("ULEAD",), "anonymous")
         ),
         "left": lambda: teams.left_reply(name, True),
+        **promise_builders(name, note),
         "text_reply": lambda: text_reply("ok"),
         "error": lambda: error_reply("Refused."),
+    }
+
+
+def promise_builders(name: str, note: str) -> dict[str, Callable[[], Any]]:
+    """The promise's builders, each fed the hostile team name and text."""
+    view = promise.PromiseView(name, note, note, note, 24, "ULEAD", NOW)
+    record = Record(weeks=(), on_time=1, decided=2)
+
+    def card(status: str, source: str = "team") -> promise.BreakCard:
+        return promise.BreakCard(
+            break_id=3,
+            team_name=name,
+            source=source,
+            reported_by="UANN" if source == "team" else None,
+            what=note,
+            remedy=note,
+            remedy_hours=24,
+            due_at=NOW,
+            owner_id="UBOB",
+            status=status,
+            closed_at=NOW,
+            contact=note,
+        )
+
+    return {
+        "promise_modal": lambda: promise.promise_modal(1, name, view),
+        "promise_posted": lambda: promise.promise_posted(view, changed=True),
+        "promise_reply": lambda: promise.promise_reply(
+            view, team_name=name, record=record, earlier=[(note, NOW)], link="https://x.example/p/t"
+        ),
+        "promise_none": lambda: promise.promise_reply(
+            None, team_name=name, record=None, earlier=[], link=None
+        ),
+        "promise_ask": lambda: promise.ask_blocks(promise.PromiseAsk(1, note)),
+        "broken_modal": lambda: promise.broken_modal(1, name),
+        "report_modal": lambda: promise.report_modal(note, [(1, name), (2, name)], None),
+        **{
+            f"break_{kind.__name__}_{status}_{source}": (
+                lambda kind=kind, status=status, source=source: kind(card(status, source))
+            )
+            for kind in (
+                promise.break_message,
+                promise.owner_message,
+                promise.reminder_message,
+                promise.due_message,
+                promise.escalation_message,
+                promise.leads_report_message,
+            )
+            for status in ("open", "delivered", "missed")
+            for source in ("team", "customer")
+        },
+        "page_reply": lambda: promise.page_reply(name, "https://x.example/p/t", enabled=True),
+        "promise_home": lambda: promise.home_blocks([view], [card("open")]),
     }
 
 
