@@ -22,10 +22,11 @@ from bot.promise.blocks import (
     read_report,
     team_of,
 )
-from bot.promise.rules import BreakOrigin, Draft
+from bot.promise.rules import Draft
 from handlers.checkin import ack_only, tell_by_dm
 from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
+from storage.kinds import BreakOrigin
 
 Action = Callable[[Deps, int, str], str]
 

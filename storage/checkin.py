@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.kinds import CheckinKind
 from storage.models import CheckIn, Cycle, ProcessedRequest
 
 
@@ -67,7 +68,7 @@ def weekly_answer(session: Session, cycle_id: int, user_id: str) -> CheckIn | No
         select(CheckIn).where(
             CheckIn.cycle_id == cycle_id,
             CheckIn.user_id == user_id,
-            CheckIn.kind == "weekly",
+            CheckIn.kind == CheckinKind.WEEKLY,
             CheckIn.superseded_at.is_(None),
         )
     )
@@ -79,7 +80,7 @@ def answered_user_ids(session: Session, cycle_id: int) -> set[str]:
         session.scalars(
             select(CheckIn.user_id).where(
                 CheckIn.cycle_id == cycle_id,
-                CheckIn.kind == "weekly",
+                CheckIn.kind == CheckinKind.WEEKLY,
                 CheckIn.superseded_at.is_(None),
             )
         )
@@ -91,7 +92,7 @@ def current_answers(session: Session, cycle_id: int) -> Sequence[CheckIn]:
     return session.scalars(
         select(CheckIn).where(
             CheckIn.cycle_id == cycle_id,
-            CheckIn.kind == "weekly",
+            CheckIn.kind == CheckinKind.WEEKLY,
             CheckIn.superseded_at.is_(None),
         )
     ).all()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.kinds import DeliveryStatus
 from storage.models import Delivery
 
 
@@ -37,7 +38,7 @@ def claim(
                 kind=kind,
                 user_id=user_id,
                 cycle_id=cycle_id,
-                status="pending",
+                status=DeliveryStatus.PENDING,
                 created_at=now,
                 attempts=0,
             )
@@ -59,7 +60,7 @@ def for_cycle(session: Session, cycle_id: int, kind: str) -> Sequence[Delivery]:
 def reopen_skipped(session: Session, key: str) -> bool:
     """Make a skipped delivery pending again (a lead's `send`); False when it was not skipped."""
     row = get(session, key)
-    if row is None or row.status != "skipped":
+    if row is None or row.status != DeliveryStatus.SKIPPED:
         return False
-    row.status, row.error = "pending", None
+    row.status, row.error = DeliveryStatus.PENDING, None
     return True

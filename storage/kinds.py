@@ -57,3 +57,33 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class BreakSource(StrEnum):
+    """Who reported a break."""
+
+    TEAM = "team"
+    CUSTOMER = "customer"
+
+
+class BreakOrigin(StrEnum):
+    """Where a break was reported."""
+
+    COMMAND = "command"
+    SHORTCUT = "shortcut"
+    PAGE = "page"
+
+
+class BreakStatus(StrEnum):
+    """Where a break's remedy stands."""
+
+    OPEN = "open"
+    DELIVERED = "delivered"
+    MISSED = "missed"
+
+
+class RatingSource(StrEnum):
+    """Who gave a customer rating: a lead with `/oneness csat`, or a customer on the page."""
+
+    LEAD = "lead"
+    CUSTOMER = "customer"

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import affected
+from storage.kinds import DeliveryStatus
 from storage.models import (
     CheckIn,
     CustomerRating,
@@ -67,7 +68,7 @@ def messages_quoting(session: Session, user_id: str) -> list[SentMessage]:
     rows = session.scalars(
         select(Delivery).where(
             about,
-            Delivery.status == "sent",
+            Delivery.status == DeliveryStatus.SENT,
             Delivery.kind != "nudge",
             Delivery.channel_id.is_not(None),
             Delivery.message_ts.is_not(None),
@@ -97,7 +98,7 @@ def summaries_showing(session: Session, user_id: str) -> list[SentMessage]:
         rows = session.scalars(
             select(Delivery).where(
                 Delivery.kind == "summary",
-                Delivery.status == "sent",
+                Delivery.status == DeliveryStatus.SENT,
                 Delivery.channel_id.is_not(None),
                 Delivery.message_ts.is_not(None),
                 (Delivery.key == f"summary:{cycle_id}")

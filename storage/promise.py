@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import affected
+from storage.kinds import BreakStatus
 from storage.models import (
     CustomerRating,
     Cycle,
@@ -161,7 +162,7 @@ def take_ownership(session: Session, break_id: int, user_id: str, now: datetime)
         .where(
             PromiseBreak.id == break_id,
             PromiseBreak.owner_id.is_(None),
-            PromiseBreak.status == "open",
+            PromiseBreak.status == BreakStatus.OPEN,
         )
         .values(owner_id=user_id, owned_at=now)
     )
@@ -173,7 +174,7 @@ def open_breaks(session: Session) -> Sequence[PromiseBreak]:
     """Every open break, soonest deadline first (the tick's work)."""
     return session.scalars(
         select(PromiseBreak)
-        .where(PromiseBreak.status == "open")
+        .where(PromiseBreak.status == BreakStatus.OPEN)
         .order_by(PromiseBreak.remedy_due_at, PromiseBreak.id)
     ).all()
 
@@ -182,7 +183,7 @@ def open_breaks_owned_by(session: Session, user_id: str) -> Sequence[PromiseBrea
     """Open breaks whose remedy this person owns."""
     return session.scalars(
         select(PromiseBreak)
-        .where(PromiseBreak.owner_id == user_id, PromiseBreak.status == "open")
+        .where(PromiseBreak.owner_id == user_id, PromiseBreak.status == BreakStatus.OPEN)
         .order_by(PromiseBreak.remedy_due_at)
     ).all()
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.kinds import RallyStatus
 from storage.models import Offer, Rally
 
 
@@ -16,7 +17,7 @@ def open_rally(session: Session, team_id: int, user_id: str) -> Rally | None:
     """The member's open rally in a team."""
     return session.scalar(
         select(Rally).where(
-            Rally.team_id == team_id, Rally.user_id == user_id, Rally.status == "open"
+            Rally.team_id == team_id, Rally.user_id == user_id, Rally.status == RallyStatus.OPEN
         )
     )
 
@@ -35,7 +36,7 @@ def add_rally(session: Session, row: Rally) -> Rally:
 
 def open_rallies(session: Session, team_id: int | None = None) -> Sequence[Rally]:
     """Open rallies, oldest first (one team, or all)."""
-    query = select(Rally).where(Rally.status == "open")
+    query = select(Rally).where(Rally.status == RallyStatus.OPEN)
     if team_id is not None:
         query = query.where(Rally.team_id == team_id)
     return session.scalars(query.order_by(Rally.id)).all()
@@ -72,7 +73,9 @@ def rallies_helped_by(session: Session, user_id: str) -> Sequence[Rally]:
     offered = select(Offer.rally_id).where(Offer.helper_id == user_id)
     return session.scalars(
         select(Rally)
-        .where(Rally.status == "open", or_(Rally.owner_id == user_id, Rally.id.in_(offered)))
+        .where(
+            Rally.status == RallyStatus.OPEN, or_(Rally.owner_id == user_id, Rally.id.in_(offered))
+        )
         .order_by(Rally.id)
     ).all()
 

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.kinds import CheckinKind, DeliveryStatus, RallyStatus
 from storage.models import CheckIn, CustomerRating, Cycle, Delivery, Rally, Team
 
 
@@ -52,7 +53,7 @@ def current_weekly_answers(session: Session, cycle_ids: Sequence[int]) -> list[A
             CheckIn.note,
         ).where(
             CheckIn.cycle_id.in_(cycle_ids),
-            CheckIn.kind == "weekly",
+            CheckIn.kind == CheckinKind.WEEKLY,
             CheckIn.superseded_at.is_(None),
         )
     )
@@ -65,7 +66,9 @@ def prompted(session: Session, cycle_ids: Sequence[int]) -> Sequence[tuple[int, 
         return []
     rows = session.execute(
         select(Delivery.cycle_id, Delivery.user_id).where(
-            Delivery.cycle_id.in_(cycle_ids), Delivery.kind == "prompt", Delivery.status == "sent"
+            Delivery.cycle_id.in_(cycle_ids),
+            Delivery.kind == "prompt",
+            Delivery.status == DeliveryStatus.SENT,
         )
     )
     return [(c, u) for c, u in rows if c is not None and u is not None]
@@ -85,7 +88,9 @@ def skipped_prompts(session: Session, cycle_id: int) -> list[tuple[str, str]]:
     """(user id, why) of everyone whose prompt in a cycle was skipped rather than sent."""
     rows = session.execute(
         select(Delivery.user_id, Delivery.error).where(
-            Delivery.cycle_id == cycle_id, Delivery.kind == "prompt", Delivery.status == "skipped"
+            Delivery.cycle_id == cycle_id,
+            Delivery.kind == "prompt",
+            Delivery.status == DeliveryStatus.SKIPPED,
         )
     )
     return [(u, e or "") for u, e in rows if u is not None]
@@ -103,7 +108,9 @@ def ratings_since(session: Session, team_id: int, since: datetime) -> Sequence[C
 def open_team_rallies(session: Session, team_id: int) -> Sequence[Rally]:
     """A team's open rallies."""
     return session.scalars(
-        select(Rally).where(Rally.team_id == team_id, Rally.status == "open").order_by(Rally.id)
+        select(Rally)
+        .where(Rally.team_id == team_id, Rally.status == RallyStatus.OPEN)
+        .order_by(Rally.id)
     ).all()
 
 

@@ -12,7 +12,7 @@ from bot.checkin.rules import Answer, validate
 from bot.platform.errors import Conflict
 from storage import checkin as store
 from storage import teams as team_store
-from storage.kinds import CheckinSource
+from storage.kinds import CheckinKind, CheckinSource
 from storage.models import CheckIn, Cycle, Team
 
 
@@ -42,7 +42,7 @@ def _row(
         team_id=team.id,
         user_id=user_id,
         cycle_id=cycle.id if cycle else None,
-        kind="weekly" if cycle else "pulse",
+        kind=CheckinKind.WEEKLY if cycle else CheckinKind.PULSE,
         score=answer.score,
         deliverables=answer.deliverables,
         customers=answer.customers,

@@ -12,10 +12,11 @@ from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store
+from storage.kinds import DeliveryStatus
 from storage.models import CheckIn, Cycle, Team
 
 # A prompt that was posted, refused by Slack, or skipped (too late): the member was due.
-_DUE_STATUSES = frozenset({"sent", "failed", "skipped"})
+_DUE_STATUSES = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED})
 
 
 def weekly_key(kind: str, cycle_id: int, user_id: str) -> str:

@@ -20,7 +20,6 @@ from bot.platform.errors import NotFound, UsageError
 from bot.platform.escape import escape
 from bot.privacy import service as forget
 from bot.promise import service as promise
-from bot.promise.rules import BreakOrigin
 from bot.schedule import service as schedule
 from bot.schedule.calendar import zone
 from bot.schedule.tick import tick
@@ -33,6 +32,7 @@ from bot.teams.blocks import setup_modal
 from bot.teams.rules import describe_schedule
 from storage import teams as team_store
 from storage.db import transaction
+from storage.kinds import BreakOrigin
 from storage.models import CustomerRating, Team
 
 log = logging.getLogger(__name__)

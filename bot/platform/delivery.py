@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.platform.deps import Deps
 from storage import delivery as ledger
 from storage.db import transaction
+from storage.kinds import DeliveryStatus
 from storage.locks import key_lock
 
 log = logging.getLogger("oneness.delivery")
@@ -62,7 +63,7 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
     """
     with key_lock(deps.engine, out.key) as mine:
         if not mine:
-            return Delivered("pending")
+            return Delivered(DeliveryStatus.PENDING)
         now = deps.clock.now()
         with transaction(deps.sessions) as session:
             row, _ = ledger.claim(
@@ -73,7 +74,7 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
                 cycle_id=out.cycle_id,
                 now=now,
             )
-            if row.status != "pending":
+            if row.status != DeliveryStatus.PENDING:
                 return Delivered(row.status, row.channel_id, row.message_ts, row.error)
             retry = row.attempts > 0
             row.attempts += 1
@@ -81,7 +82,7 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
             found = _find_posted(deps, out)
             if found is not None:
                 log.info("delivery %s was already posted (ts %s); recorded it", out.key, found[1])
-                return _record(deps, out.key, "sent", channel=found[0], ts=found[1])
+                return _record(deps, out.key, DeliveryStatus.SENT, channel=found[0], ts=found[1])
         try:
             response = deps.client.chat_postMessage(
                 channel=out.channel,
@@ -95,9 +96,11 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
             reason = str(error.response.get("error"))
             if reason in UNREACHABLE:
                 log.warning("cannot deliver %s: %s", out.key, reason)
-                return _record(deps, out.key, "failed", error=reason)
+                return _record(deps, out.key, DeliveryStatus.FAILED, error=reason)
             raise
-        return _record(deps, out.key, "sent", channel=response["channel"], ts=response["ts"])
+        return _record(
+            deps, out.key, DeliveryStatus.SENT, channel=response["channel"], ts=response["ts"]
+        )
 
 
 def skip(deps: Deps, out: Outgoing, reason: str) -> Delivered:
@@ -107,8 +110,8 @@ def skip(deps: Deps, out: Outgoing, reason: str) -> Delivered:
         row, _ = ledger.claim(
             session, out.key, kind=out.kind, user_id=out.user_id, cycle_id=out.cycle_id, now=now
         )
-        if row.status == "pending":
-            row.status, row.error = "skipped", reason[:200]
+        if row.status == DeliveryStatus.PENDING:
+            row.status, row.error = DeliveryStatus.SKIPPED, reason[:200]
             log.info("skipped %s: %s", out.key, reason)
         return Delivered(row.status, row.channel_id, row.message_ts, row.error)
 
@@ -126,7 +129,7 @@ def _record(
         row = ledger.get(session, key)
         assert row is not None
         row.status, row.channel_id, row.message_ts, row.error = status, channel, ts, error
-        if status == "sent":
+        if status == DeliveryStatus.SENT:
             row.sent_at = deps.clock.now()
     return Delivered(status, channel, ts, error)
 
@@ -166,8 +169,8 @@ def upload_once(
         now = deps.clock.now()
         with transaction(deps.sessions) as session:
             row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
-            if row.status != "pending":
-                return row.message_ts if row.status == "sent" else None
+            if row.status != DeliveryStatus.PENDING:
+                return row.message_ts if row.status == DeliveryStatus.SENT else None
             row.attempts += 1
         try:
             response = deps.client.files_upload_v2(
@@ -176,10 +179,10 @@ def upload_once(
         except SlackApiError as error:
             reason = str(error.response.get("error"))
             if reason in UNREACHABLE:
-                _record(deps, key, "failed", error=reason)
+                _record(deps, key, DeliveryStatus.FAILED, error=reason)
                 return None
             raise
         file_id = str((response.get("file") or {}).get("id") or response["files"][0]["id"])
         # The file id is kept where a message's ts would be: it is what later views refer to.
-        _record(deps, key, "sent", channel=channel, ts=file_id)
+        _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=file_id)
         return file_id

@@ -17,6 +17,7 @@ from bot.summary import service as summary_service
 from storage import privacy as store
 from storage import teams as team_store
 from storage.db import transaction
+from storage.kinds import HelpKind, RallyStatus, Visibility
 from storage.privacy import scrub
 
 log = logging.getLogger("oneness.forget")
@@ -67,7 +68,9 @@ def forget_person(deps: Deps, user_id: str) -> str:
         breaks = store.breaks_naming(session, user_id)
         counts = store.forget(session, user_id)
     withdrawn = nudge_message(
-        RallyCard(0, "", "", "anonymous", 0, "", "none", 0, None, "withdrawn")
+        RallyCard(
+            0, "", "", Visibility.ANONYMOUS, 0, "", HelpKind.NONE, 0, None, RallyStatus.WITHDRAWN
+        )
     )
     for nudge in nudges:
         _edit(deps, nudge.channel_id, nudge.message_ts, withdrawn)

@@ -31,8 +31,6 @@ from bot.promise.rules import (
     REMEDY_WINDOWS,
     TIMES_MAX,
     WHAT_LIMIT,
-    BreakSource,
-    BreakStatus,
     Draft,
     Record,
     check_answer,
@@ -41,6 +39,7 @@ from bot.promise.rules import (
     clean,
     window_text,
 )
+from storage.kinds import BreakSource, BreakStatus
 
 QUESTION = "Did we keep our promise this week?"
 FIELD_BLOCKS = {

@@ -49,10 +49,7 @@ from bot.promise.rules import (
     COMMENT_LIMIT,
     CONTACT_LIMIT,
     WHAT_LIMIT,
-    BreakOrigin,
-    BreakSource,
     Limits,
-    RatingSource,
     Record,
     Verdict,
     check_break,
@@ -65,6 +62,7 @@ from bot.schedule.calendar import week_monday
 from storage import promise as store
 from storage import teams as team_store
 from storage.db import transaction
+from storage.kinds import BreakOrigin, BreakSource, RatingSource
 from storage.models import CustomerRating
 
 log = logging.getLogger("oneness.page")

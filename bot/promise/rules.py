@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.schedule.calendar import shift_week
+from storage.kinds import BreakSource, BreakStatus
 
 PLEDGE_LIMIT = 280
 MUST_LIMIT = 500
@@ -40,36 +41,6 @@ MIN_ANSWERS = 3
 ESCALATE_AFTER = timedelta(hours=4)
 REMEDY_WINDOWS = (1, 2, 4, 8, 24, 48, 72, 120, 168)  # hours
 RATING_RANGE = range(1, 6)
-
-
-class BreakSource(enum.StrEnum):
-    """Who reported a break."""
-
-    TEAM = "team"
-    CUSTOMER = "customer"
-
-
-class BreakOrigin(enum.StrEnum):
-    """Where a break was reported."""
-
-    COMMAND = "command"
-    SHORTCUT = "shortcut"
-    PAGE = "page"
-
-
-class BreakStatus(enum.StrEnum):
-    """Where a break's remedy stands."""
-
-    OPEN = "open"
-    DELIVERED = "delivered"
-    MISSED = "missed"
-
-
-class RatingSource(enum.StrEnum):
-    """Who gave a customer rating: a lead with `/oneness csat`, or a customer on the page."""
-
-    LEAD = "lead"
-    CUSTOMER = "customer"
 
 
 class Verdict(enum.StrEnum):

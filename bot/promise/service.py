@@ -39,9 +39,6 @@ from bot.promise.blocks import (
 from bot.promise.rules import (
     WHAT_LIMIT,
     BreakFact,
-    BreakOrigin,
-    BreakSource,
-    BreakStatus,
     Draft,
     PromiseLine,
     Record,
@@ -60,6 +57,7 @@ from storage import delivery as ledger
 from storage import promise as store
 from storage import teams as team_store
 from storage.db import transaction
+from storage.kinds import BreakOrigin, BreakSource, BreakStatus, DeliveryStatus
 from storage.models import Cycle, Promise, PromiseAnswer, PromiseBreak, PromisePage, Team
 
 log = logging.getLogger("oneness.promise")
@@ -477,7 +475,7 @@ def post_break(deps: Deps, break_id: int) -> None:
                 blocks=message.blocks,
             ),
         )
-        if done.status == "sent":
+        if done.status == DeliveryStatus.SENT:
             with transaction(deps.sessions) as session:
                 row = store.break_by_id(session, break_id)
                 if row is not None:
@@ -511,7 +509,7 @@ def refresh_lead_reports(deps: Deps, break_ids: list[int]) -> None:
                 (d.channel_id, d.message_ts)
                 for lead in team_store.lead_ids(session, row.team_id)
                 if (d := ledger.get(session, f"break:{break_id}:leads:{lead}")) is not None
-                and d.status == "sent"
+                and d.status == DeliveryStatus.SENT
                 and d.channel_id
                 and d.message_ts
             ]
@@ -595,7 +593,7 @@ def _due(session: Session, now: datetime) -> _Due:
     for row in store.open_breaks(session):
         if row.message_ts is None:
             post = ledger.get(session, f"break:{row.id}:post")
-            if post is None or post.status == "pending":
+            if post is None or post.status == DeliveryStatus.PENDING:
                 due.unposted.append(row.id)  # a crash or Slack trouble left it unposted
         if row.owner_id is None and row.escalated_at is None and now >= escalate_at(row.created_at):
             due.escalations.append(row.id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.platform.blocks import Block, Reply, actions, button, context, section
 from bot.platform.escape import escape
 from bot.rally import ids
+from storage.kinds import RallyStatus
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,11 @@ def _help_phrase(help_kind: str) -> str:
 
 def nudge_text(card: RallyCard) -> str:
     """The words of the nudge, with nothing the member did not allow to be shared."""
-    if card.status == "withdrawn":
+    if card.status == RallyStatus.WITHDRAWN:
         if card.by_member:
             return "This request for help was withdrawn by the member."
         return "This request for help was withdrawn."
-    if card.status == "resolved":
+    if card.status == RallyStatus.RESOLVED:
         who = f"<@{card.member_id}>" if card.visibility == "team" else "A teammate"
         return f":tada: {who} says the help landed. Thank you, team."
     if card.visibility == "team":
@@ -79,7 +80,7 @@ def _offer_buttons(card: RallyCard) -> Block:
 def nudge_message(card: RallyCard) -> Reply:
     """The nudge in the team channel (or, for leads-only rallies, the leads' DM)."""
     blocks: list[Block] = [section(nudge_text(card), block_id="nudge")]
-    if card.status == "open":
+    if card.status == RallyStatus.OPEN:
         blocks.append(context(_status_line(card)))
         blocks.append(_offer_buttons(card))
     fallback = nudge_text(card).splitlines()[0]
@@ -96,7 +97,7 @@ def leads_only_message(card: RallyCard) -> Reply:
     if card.note:
         lines.append(f"> {escape(card.note)}")
     blocks: list[Block] = [section("\n".join(lines)), context(_status_line(card))]
-    if card.status == "open":
+    if card.status == RallyStatus.OPEN:
         blocks.append(_offer_buttons(card))
     return Reply(text=f"Leads only: {card.member_id} could use help", blocks=blocks)
 

@@ -111,7 +111,7 @@ def _judge_and_record(deps: Deps, checkin_id: int) -> int | None:
                             team_id=team.id,
                             user_id=checkin.user_id,
                             checkin_id=checkin.id,
-                            status="open",
+                            status=RallyStatus.OPEN,
                             visibility=checkin.visibility,
                             help=checkin.help,
                             opened_at=now,
@@ -256,7 +256,7 @@ def _open_rally(session: Session, rally_id: int) -> Rally:
     rally = store.rally_by_id(session, rally_id)
     if rally is None:
         raise NotFound("That rally no longer exists.")
-    if rally.status != "open":
+    if rally.status != RallyStatus.OPEN:
         raise Conflict("This rally is already closed. Thank you for looking out.")
     return rally
 
@@ -336,9 +336,9 @@ def resolve(deps: Deps, rally_id: int, user_id: str) -> str:
         allowed = {rally.user_id, rally.owner_id} | set(team_store.lead_ids(session, rally.team_id))
         if user_id not in allowed:
             raise NotAllowed("Only the owner, the person helped or a lead can resolve this.")
-        if rally.status != "open":
+        if rally.status != RallyStatus.OPEN:
             return "This is already closed."
-        rally.status, rally.closed_at, rally.updated_at = "resolved", now, now
+        rally.status, rally.closed_at, rally.updated_at = RallyStatus.RESOLVED, now, now
         rally.followup_at = None
     refresh(deps, rally_id)
     return "Resolved. Thank you for closing the loop."
@@ -475,7 +475,7 @@ def send_rally_work(deps: Deps, work: RallyWork) -> tuple[int, int]:
     for rally_id, due in work.followups:
         with transaction(deps.sessions) as session:
             rally = store.rally_by_id(session, rally_id)
-            if rally is None or rally.status != "open":
+            if rally is None or rally.status != RallyStatus.OPEN:
                 continue
             card = _card(session, rally)
         _dm(
@@ -492,7 +492,7 @@ def send_rally_work(deps: Deps, work: RallyWork) -> tuple[int, int]:
     for rally_id in work.escalations:
         with transaction(deps.sessions) as session:
             rally = store.rally_by_id(session, rally_id)
-            if rally is None or rally.status != "open":
+            if rally is None or rally.status != RallyStatus.OPEN:
                 continue
             card = _card(session, rally)
             leads = team_store.lead_ids(session, rally.team_id)

@@ -19,6 +19,7 @@ from bot.schedule.calendar import (
 from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
 from storage import delivery as ledger
+from storage.kinds import DeliveryStatus
 from storage.models import Team
 
 
@@ -50,7 +51,9 @@ def this_week(session: Session, team: Team, now: datetime) -> ThisWeek:
     members = member_clocks(session, team.id)
     opened = checkin_store.team_open_cycles(session, team.id, now)
     sent = any(
-        d.status == "sent" for c in opened for d in ledger.for_cycle(session, c.id, "prompt")
+        d.status == DeliveryStatus.SENT
+        for c in opened
+        for d in ledger.for_cycle(session, c.id, "prompt")
     )
     late = skipped = 0
     for week in open_weeks(clock, members, now):

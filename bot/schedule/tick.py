@@ -38,6 +38,7 @@ from storage import checkin as checkin_store
 from storage import delivery as ledger
 from storage import teams as team_store
 from storage.db import transaction
+from storage.kinds import DeliveryStatus
 from storage.models import Cycle, Team
 
 log = logging.getLogger("oneness.ticks")
@@ -91,12 +92,12 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
                 # Left pending: the next tick tries again (and looks before re-posting).
                 log.warning("deferred %s: %s", out.key, error)
                 continue
-            if result.status == "sent":
+            if result.status == DeliveryStatus.SENT:
                 if out.kind == "prompt":
                     report.prompts += 1
                 else:
                     report.reminders += 1
-            elif result.status == "failed":
+            elif result.status == DeliveryStatus.FAILED:
                 report.failed += 1
                 _note_unreachable(deps, out, result.error or "")
         for cycle_id in decided.closed:
@@ -180,7 +181,7 @@ def _plan_cycle(
         if member.user_id in answered:
             continue  # answered (even before a prompt reached them): nothing to send
         prompt = prompts.get(member.user_id)
-        if prompt is None or prompt.status == "pending":
+        if prompt is None or prompt.status == DeliveryStatus.PENDING:
             decision = decide_prompt(clock, member, week, now, forced=force)
             out = _prompt(team, cycle, member, promise)
             if decision.action == PromptAction.SEND or (
@@ -190,7 +191,7 @@ def _plan_cycle(
             elif decision.action == PromptAction.SKIP:
                 decided.skip.append((out, decision.reason))
             continue
-        if prompt.status == "skipped":
+        if prompt.status == DeliveryStatus.SKIPPED:
             if (
                 force
                 and decide_prompt(clock, member, week, now, forced=True).action == PromptAction.SEND
@@ -200,7 +201,7 @@ def _plan_cycle(
                 decided.recovered += 1
             continue
         if (
-            prompt.status != "sent"
+            prompt.status != DeliveryStatus.SENT
             or member.user_id in reminders
             or prompt.sent_at is None
             or is_paused(clock, member, now)

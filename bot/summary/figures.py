@@ -36,7 +36,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.promise.rules import PromiseLine, RatingSource
+from bot.promise.rules import PromiseLine
+from storage.kinds import RatingSource
 
 MIN_ANSWERS = 3
 MIN_SPREAD = 5

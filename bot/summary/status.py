@@ -12,6 +12,7 @@ from bot.schedule.calendar import SkipReason, is_paused, team_clock, week_skip_r
 from bot.teams.service import member_clocks
 from storage import checkin as checkin_store
 from storage import summary as summary_store
+from storage.kinds import DeliveryStatus
 from storage.models import Team
 
 
@@ -58,7 +59,7 @@ def week_status(session: Session, team: Team, now: datetime) -> WeekStatus:
             answered.append(member.user_id)
         elif is_paused(clock, member, now):
             paused.append(member.user_id)
-        elif status == "skipped":
+        elif status == DeliveryStatus.SKIPPED:
             skipped.append(member.user_id)
         else:
             missing.append(member.user_id)
@@ -73,5 +74,5 @@ def week_status(session: Session, team: Team, now: datetime) -> WeekStatus:
         mean,
         skipped,
         week_skip_reason([prompts[u][1] or "" for u in skipped]),
-        sum(1 for status, _error in prompts.values() if status == "sent"),
+        sum(1 for status, _error in prompts.values() if status == DeliveryStatus.SENT),
     )
