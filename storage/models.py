@@ -291,6 +291,7 @@ class Job(Base):
 
     Written in the acknowledging request, so an answer acknowledged to Slack survives a crash
     of the process that was to store it; `claimed_until` is the lease of the process running it.
+    One person's jobs (`user_id`) run one at a time in `id` order (storage.jobs.claim).
     """
 
     __tablename__ = "jobs"
@@ -303,4 +304,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    __table_args__ = (Index("ix_jobs_claimable", "claimed_until", "id"),)
+    __table_args__ = (
+        Index("ix_jobs_claimable", "claimed_until", "id"),
+        # A person's jobs in arrival order: a job waits for that person's earlier ones.
+        Index("ix_jobs_user_order", "user_id", "id"),
+    )

@@ -1,0 +1,26 @@
+"""One person's jobs in arrival order: an index on jobs(user_id, id).
+
+A job is claimable only when no earlier unfinished job of the same person is left
+(storage/jobs.py); this index answers that question per candidate without a scan.
+
+Revision ID: 0007_job_order
+Revises: 0003
+Create Date: 2026-11-26 10:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0007_job_order"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_jobs_user_order", "jobs", ["user_id", "id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_jobs_user_order", table_name="jobs")
