@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.platform.errors import UsageError
+from bot.platform.text import strip_nul
 
 HELP_KINDS = ("none", "tools", "specialist", "mentorship", "other")
 HELP_LABELS = {
@@ -51,7 +52,7 @@ def read_text_answer(text: str) -> Answer | None:
 
     A number outside 1-10 raises UsageError so nothing is stored and the member is told why.
     """
-    match = _TEXT_ANSWER.match(text or "")
+    match = _TEXT_ANSWER.match(strip_nul(text or ""))
     if not match:
         return None
     score = int(match.group(1))

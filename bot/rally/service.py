@@ -106,7 +106,7 @@ def _judge_and_record(deps: Deps, checkin_id: int) -> int | None:
         )
         if drop is None:
             return None
-        log.info("drop for %s in team %s: %s", checkin.user_id, team.id, drop.reason)
+        log.info("drop for %s in team %s", checkin.user_id, team.id)
         rally = store.open_rally(session, team.id, checkin.user_id)
         if rally is None:
             try:

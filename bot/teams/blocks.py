@@ -8,6 +8,7 @@ from typing import Any
 from bot.commands.grammar import WEEKDAYS, parse_time, parse_zone
 from bot.platform.blocks import Block, Reply, input_block, modal, option, plain, text_reply
 from bot.platform.errors import UsageError
+from bot.platform.text import strip_nul
 from bot.teams import ids
 from bot.teams.service import MembershipResult
 
@@ -104,7 +105,7 @@ def _value(state: dict[str, Any], block_id: str) -> dict[str, Any]:
 def read_setup(state: dict[str, Any]) -> SetupForm | dict[str, str]:
     """The submitted form, or errors by block_id for Slack to show beside each field."""
     errors: dict[str, str] = {}
-    name = (_value(state, ids.SETUP_NAME).get("value") or "").strip()
+    name = strip_nul(_value(state, ids.SETUP_NAME).get("value") or "").strip()
     if not name:
         errors[ids.SETUP_NAME] = "Give the team a name."
     elif len(name) > 80:
