@@ -28,9 +28,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,6 +42,7 @@ from storage import jobs as store
 log = logging.getLogger("oneness.work")
 
 Work = Callable[[dict[str, Any]], None]
+T = TypeVar("T")
 
 # Long enough that no healthy job outlives it (a job makes a few Slack calls, retried on 429),
 # short enough that work a crashed process held is picked up within minutes.
@@ -48,6 +50,7 @@ LEASE = timedelta(minutes=5)
 POLL_SECONDS = 0.2
 SWEEP_SECONDS = 30.0
 MODES = ("local", "queue")
+RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # seconds; about half a minute in all
 
 
 def wall_clock() -> datetime:
@@ -136,14 +139,13 @@ class WorkQueue:
 
     def _drain_person(self, user_id: str) -> None:
         while True:
-            try:
-                claimed = store.claim(
+            claimed = _retried(
+                lambda: store.claim(
                     self._engine, now=self._now(), lease=LEASE, limit=1, user_id=user_id
-                )
-            except SQLAlchemyError as error:
-                # The jobs stay stored: a sweeper or a work process claims them later.
-                log.warning("could not claim work (%s); leaving it for later", error)
-                return
+                ),
+                # Stored all the same: a sweeper or a work process claims the jobs later.
+                failure="could not claim work; leaving it for later",
+            )
             if not claimed:
                 return  # nothing waits, or it waits for a job another process runs
             self._run_job(claimed[0])
@@ -166,10 +168,26 @@ class WorkQueue:
             # Work reports its own failures to the person; this is a bug, logged once. The job
             # is finished all the same, as running it again would fail the same way.
             log.exception("%s job %d failed", name, job_id)
+        # Until the job is marked done, its lease holds back the person's next jobs.
+        _retried(
+            lambda: store.finish(self._engine, job_id),
+            failure=f"job {job_id} ran but could not be marked done",
+        )
+
+
+def _retried(call: Callable[[], T], *, failure: str) -> T | None:
+    """`call()`, tried again after each pause in RETRY_PAUSES while the database fails (a
+    restart lasts seconds); None, logged with `failure`, when it never succeeds."""
+    for pause in RETRY_PAUSES:
         try:
-            store.finish(self._engine, job_id)
-        except SQLAlchemyError as error:
-            log.warning("job %d ran but could not be marked done (%s)", job_id, error)
+            return call()
+        except SQLAlchemyError:
+            time.sleep(pause)
+    try:
+        return call()
+    except SQLAlchemyError as error:
+        log.warning("%s (%s)", failure, error)
+        return None
 
 
 class Drainer:
