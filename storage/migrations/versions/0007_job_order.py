@@ -1,7 +1,8 @@
 """One person's jobs in arrival order: an index on jobs(user_id, id).
 
 A job is claimable only when no earlier unfinished job of the same person is left
-(storage/jobs.py); this index answers that question per candidate without a scan.
+(storage/jobs.py); this index answers that question per candidate without a scan. It replaces
+the index on user_id alone, which it makes redundant (one index less on the ack path).
 
 Revision ID: 0007_job_order
 Revises: 0003
@@ -19,8 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_jobs_user_order", "jobs", ["user_id", "id"], unique=False)
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_user_order", ["user_id", "id"], unique=False)
+        batch_op.drop_index(batch_op.f("ix_jobs_user_id"))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_jobs_user_order", table_name="jobs")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_jobs_user_id"), ["user_id"], unique=False)
+        batch_op.drop_index("ix_jobs_user_order")
