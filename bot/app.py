@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.config import ConfigError, Settings
 from bot.platform.deps import Deps, TrackingExecutor
+from bot.platform.logs import bolt_logger
 from bot.platform.slack import make_client
 from bot.platform.work import WorkQueue
 from handlers import register_listeners
@@ -57,7 +58,7 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
         token_verification_enabled=verify_token,
         process_before_response=True,
         listener_executor=deps.executor,
-        logger=logging.getLogger("oneness.bolt"),
+        logger=bolt_logger(),
     )
     register_listeners(app, deps)
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 
-from bot.platform.config import ConfigError, Settings, load_environment, load_settings
+from bot.platform.config import (
+    ConfigError,
+    Settings,
+    load_environment,
+    load_settings,
+    read_log_level,
+)
+from bot.platform.logs import setup_logging
 
 log = logging.getLogger("oneness")
 
@@ -60,15 +67,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(level: str) -> None:
-    """One-line logs; slack_sdk request dumps stay quiet even at DEBUG (they carry tokens)."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("slack_sdk", "urllib3", "websocket", "waitress.queue"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `oneness` console script."""
     args = _parser().parse_args(argv)
@@ -83,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 return 2
-            return run_demo(out=args.out)
+            level = read_log_level(load_environment(), default="WARNING")
+            setup_logging(level)
+            return run_demo(out=args.out, log_level=level)
         env = load_environment()
         if args.command == "db":
             settings = load_settings(env, need_slack=False)

@@ -910,24 +910,27 @@ SCENES: list[Scene] = [
 # running
 
 
-def quiet_logging() -> None:
-    """Only warnings and errors from the bot and its libraries, on stderr."""
+def quiet_logging(level: str = "WARNING") -> None:
+    """Only `level` and above (warnings and errors unless LOG_LEVEL says otherwise) from the
+    bot and its libraries, on stderr."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    root.setLevel(logging.WARNING)
+    root.setLevel(level)
     for name in ("oneness", "slack_bolt", "slack_sdk", "waitress", "urllib3", "sqlalchemy"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(level)
 
 
 @contextmanager
-def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
+def running_stage(
+    workdir: Path, transcript: Transcript, log_level: str = "WARNING"
+) -> Iterator[Stage]:
     """The local Slack and the real bot over HTTP on SQLite in `workdir`."""
     from storage.db import upgrade
 
     url = f"sqlite:///{workdir / 'oneness.db'}"
     upgrade(url)
-    quiet_logging()  # migrations may reconfigure logging
+    quiet_logging(log_level)  # migrations may reconfigure logging
     slack = LocalSlack(users=CAST, channels=CHANNELS, bot_user_id=BOT_USER).start()
     secret = secrets.token_hex(16)
     clock = FakeClock(START)
@@ -937,7 +940,7 @@ def running_stage(workdir: Path, transcript: Transcript) -> Iterator[Stage]:
         signing_secret=secret,
         api_url=slack.api_url,
         database_url=url,
-        log_level="WARNING",
+        log_level=log_level,
         public_url=f"http://127.0.0.1:{port}",
     )
     deps = build_deps(settings, clock=clock, workers=4)
@@ -979,7 +982,9 @@ def play(stage: Stage, scenes: list[Scene]) -> None:
         scene(stage)
 
 
-def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
+def run_demo(
+    out: str | None = None, *, stream: TextIO | None = None, log_level: str = "WARNING"
+) -> int:
     """Play the demo, print and save the transcript; 0 on success, 1 if a scene failed."""
     stream = stream if stream is not None else sys.stdout
     folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="oneness-demo-"))
@@ -989,7 +994,7 @@ def run_demo(out: str | None = None, *, stream: TextIO | None = None) -> int:
     failure: str | None = None
     with tempfile.TemporaryDirectory(prefix="oneness-demo-db-") as workdir:
         try:
-            with running_stage(Path(workdir), transcript) as stage:
+            with running_stage(Path(workdir), transcript, log_level) as stage:
                 stage.folder = folder
                 try:
                     play(stage, SCENES)

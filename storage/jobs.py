@@ -2,6 +2,11 @@
 
 Each call is its own short transaction on a pooled connection, because `add` runs inside the
 request that acknowledges Slack and must cost as little as possible there.
+
+One person's work runs in the order it arrived, one job at a time, whichever processes claim
+it: the database decides. A job with a `user_id` is claimable only while no other job of that
+person is running and no earlier one is waiting (`_waits_for_its_person`). Jobs without a person
+run as soon as a worker is free. A job given up on (dead) holds nobody back.
 """
 
 from __future__ import annotations
@@ -11,13 +16,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from storage.models import Job
 
 # A job that was claimed this many times without finishing crashed its process each time; it is
 # left in the table (and counted as dead) rather than tried forever.
 MAX_ATTEMPTS = 3
+# PostgreSQL: claims take this transaction-level advisory lock, so one claim commits before the
+# next one looks. Otherwise two claimers could each start a different job of one person when
+# that person's jobs were committed out of id order by two serving processes.
+_CLAIM_LOCK = 0x6F6E656E  # "onen"
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class ClaimedJob:
     name: str
     body: str
     attempts: int
+    user_id: str | None
 
 
 _TABLE = Job.__table__
@@ -148,28 +170,51 @@ class GroupWriter:
         return pending.id
 
 
-def claim(engine: Engine, *, now: datetime, lease: timedelta, limit: int) -> list[ClaimedJob]:
-    """Take up to `limit` jobs nobody holds (oldest first) under a lease until now + lease.
+def _waits_for_its_person(now: datetime) -> ColumnElement[bool]:
+    """True for a job whose person has another job running (under a live lease), or an earlier
+    one that is not dead. NULL persons never match: their jobs wait for nobody."""
+    other = _TABLE.alias("other")
+    return exists().where(
+        other.c.user_id == _TABLE.c.user_id,
+        other.c.id != _TABLE.c.id,
+        or_(
+            other.c.claimed_until >= now,
+            and_(other.c.id < _TABLE.c.id, other.c.attempts < MAX_ATTEMPTS),
+        ),
+    )
+
+
+def claim(
+    engine: Engine,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    user_id: str | None = None,
+) -> list[ClaimedJob]:
+    """Take up to `limit` jobs nobody holds (oldest first) under a lease until now + lease; at
+    most one per person, and only that person's oldest. With `user_id`, only that person's.
 
     On PostgreSQL, rows another replica is claiming at the same moment are skipped, not waited
-    for; SQLite serializes writers, so the UPDATE is atomic there as it stands.
+    for, and claims are serialized by an advisory lock (see `_CLAIM_LOCK`); SQLite serializes
+    writers, so the UPDATE is atomic there as it stands.
     """
-    ready = (
-        select(Job.id)
-        .where(
-            or_(Job.claimed_until.is_(None), Job.claimed_until < now),
-            Job.attempts < MAX_ATTEMPTS,
-        )
-        .order_by(Job.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    ready = select(Job.id).where(
+        or_(Job.claimed_until.is_(None), Job.claimed_until < now),
+        Job.attempts < MAX_ATTEMPTS,
+        ~_waits_for_its_person(now),
     )
+    if user_id is not None:
+        ready = ready.where(Job.user_id == user_id)
+    ready = ready.order_by(Job.id).limit(limit).with_for_update(skip_locked=True)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
         rows = conn.execute(
             update(Job)
             .where(Job.id.in_(ready.scalar_subquery()))
             .values(claimed_until=now + lease, attempts=Job.attempts + 1)
-            .returning(Job.id, Job.name, Job.body, Job.attempts)
+            .returning(Job.id, Job.name, Job.body, Job.attempts, Job.user_id)
         ).all()
     return sorted((ClaimedJob(*row) for row in rows), key=lambda job: job.id)
 

@@ -317,19 +317,24 @@ class Job(Base):
 
     Written in the acknowledging request, so an answer acknowledged to Slack survives a crash
     of the process that was to store it; `claimed_until` is the lease of the process running it.
+    One person's jobs (`user_id`) run one at a time in `id` order (storage.jobs.claim).
     """
 
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     body: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    __table_args__ = (Index("ix_jobs_claimable", "claimed_until", "id"),)
+    __table_args__ = (
+        Index("ix_jobs_claimable", "claimed_until", "id"),
+        # A person's jobs in arrival order: a job waits for that person's earlier ones.
+        Index("ix_jobs_user_order", "user_id", "id"),
+    )
 
 
 class Promise(Base):

@@ -30,6 +30,7 @@ from bot.platform.blocks import (
     section,
 )
 from bot.platform.escape import escape
+from bot.platform.text import strip_nul
 from bot.promise.blocks import PromiseAsk, ask_blocks
 from storage.models import CheckIn
 
@@ -249,7 +250,7 @@ def read_checkin(state: dict[str, Any]) -> Answer | dict[str, str]:
     deliverables = score(ids.CI_DELIVERABLES, False)
     customers = score(ids.CI_CUSTOMERS, False)
     note_value = ((state.get(ids.CI_NOTE) or {}).get(ids.CI_NOTE) or {}).get("value") or ""
-    note = note_value.strip() if isinstance(note_value, str) else ""
+    note = strip_nul(note_value).strip() if isinstance(note_value, str) else ""
     if len(note) > NOTE_LIMIT:
         errors[ids.CI_NOTE] = f"At most {NOTE_LIMIT} characters ({len(note)} now)."
     help_kind = _selected(state, ids.CI_HELP) or "none"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.platform.errors import UsageError
+from bot.platform.text import strip_nul
 
 HELP_KINDS = ("none", "tools", "specialist", "mentorship", "other")
 HELP_LABELS = {
@@ -54,11 +55,12 @@ def read_text_answer(text: str) -> Answer | None:
 
     A number outside 1-10 raises UsageError so nothing is stored and the member is told why.
     """
-    if _DECIMAL.match(text or ""):
+    text = strip_nul(text or "")
+    if _DECIMAL.match(text):
         raise UsageError(
             "Scores are whole numbers from 1 to 10; pick the nearest, like `7` or `8`."
         )
-    match = _TEXT_ANSWER.match(text or "")
+    match = _TEXT_ANSWER.match(text)
     if not match:
         return None
     score = int(match.group(1))

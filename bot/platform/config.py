@@ -103,9 +103,7 @@ def load_settings(env: Mapping[str, str], *, need_slack: bool = True) -> Setting
     port_text = env.get("PORT", "").strip() or str(DEFAULT_PORT)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a number from 1 to 65535, got {port_text!r}")
-    log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
-    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    log_level = read_log_level(env)
     tick_text = env.get("ONENESS_TICK_SECONDS", "").strip() or "15"
     try:
         tick_seconds = float(tick_text)
@@ -146,6 +144,14 @@ def _validate_public_url(url: str) -> str | None:
             f"as https://oneness.example.com (no path), got {url!r}"
         )
     return url.rstrip("/")
+
+
+def read_log_level(env: Mapping[str, str], default: str = "INFO") -> str:
+    """LOG_LEVEL, validated: DEBUG, INFO, WARNING or ERROR."""
+    log_level = (env.get("LOG_LEVEL", "").strip() or default).upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    return log_level
 
 
 def _validate_database_url(url: str) -> str:

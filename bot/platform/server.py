@@ -1,9 +1,15 @@
 """HTTP mode: a WSGI app with `POST /slack/events`, `GET /healthz` and, when the composition root
-passes it, the public pages under `/p/`; served by waitress."""
+passes it, the public pages under `/p/`; served by waitress.
+
+Request bodies are bounded (`MAX_BODY`): Slack's payloads are a few kilobytes, and a larger one
+is refused with 413 before it is read or verified, twice over: by waitress while the request
+arrives, and by the WSGI app itself, so the bound holds under any WSGI server.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import socket
@@ -29,6 +35,8 @@ HEALTH_PATH = "/healthz"
 PAGES_PREFIX = "/p/"
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+MAX_BODY = 1024 * 1024  # bytes; Slack's largest payloads (a view submission) are far below it
+_READ_STEP = 64 * 1024
 
 
 class OnenessWSGI:
@@ -41,6 +49,9 @@ class OnenessWSGI:
         self._pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        refused = _bound_body(environ)
+        if refused is not None:
+            return _plain(start_response, *refused)
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -69,6 +80,41 @@ class OnenessWSGI:
             return "503 Service Unavailable", b'{"ok": false, "error": "database unavailable"}'
         body = {"ok": True, "jobs": asdict(jobs)}
         return "200 OK", json.dumps(body).encode()
+
+
+def _bound_body(environ: dict[str, Any]) -> tuple[str, bytes] | None:
+    """None when the body may be read; else the refusal. A declared length over `MAX_BODY` is
+    refused unread. A body of unknown length (chunked, where the server passes it on as a
+    stream) is read up to one byte past the bound, and kept in memory for Bolt when within it."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared:
+        if not declared.isdigit():
+            return "400 Bad Request", b'{"ok": false, "error": "bad content-length"}'
+        return _TOO_LARGE if int(declared) > MAX_BODY else None
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return None
+    body = _read_at_most(environ["wsgi.input"], MAX_BODY)
+    if body is None:
+        return _TOO_LARGE
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return None
+
+
+_TOO_LARGE = ("413 Payload Too Large", b'{"ok": false, "error": "request body too large"}')
+
+
+def _read_at_most(stream: Any, limit: int) -> bytes | None:
+    """The stream's bytes up to its end, or None as soon as it holds more than `limit`."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = stream.read(min(_READ_STEP, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+    return None
 
 
 def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
@@ -120,8 +166,9 @@ class HttpServer:
             # Slack retries after 3 s; there is no point queueing requests much longer.
             channel_timeout=30,
             clear_untrusted_proxy_headers=True,
-            # A server that serves only small forms refuses larger bodies before reading them.
-            **({"max_request_body_size": max_body} if max_body else {}),
+            # Refused while arriving, before the body is read (waitress refuses at >= its size);
+            # a server that serves only small forms passes a smaller bound.
+            max_request_body_size=(max_body or MAX_BODY) + 1,
         )
         self._thread: threading.Thread | None = None
 

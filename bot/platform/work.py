@@ -7,11 +7,17 @@ lease runs out.
 
 Where the job runs is the process's choice:
 
-- `local` (the default): the acknowledging process stores the job already claimed and runs it
-  on its own worker pool at once; a sweeper picks up jobs that crashed processes left behind.
+- `local` (the default): the acknowledging process stores the job and, on its own worker pool,
+  at once claims and runs that person's oldest job; a sweeper picks up jobs that crashed
+  processes left behind.
 - `queue` (`oneness run --work-processes N`, `oneness work`): the acknowledging process only
   stores the job; separate work processes claim and run it, so the interpreter that answers
   Slack never waits behind the work (bench/ack.py).
+
+One person's work runs in the order it arrived, one job at a time, in every mode and across
+processes: the database only lets a process claim a person's oldest job, and only while none
+of theirs is running (storage.jobs.claim). Whoever finishes a person's job claims their next
+one at once. Work without a person (no user id in the payload) runs as soon as it can.
 
 If the job cannot be stored (the database is down), the work runs in this process anyway: it
 will meet the same outage and tell the person "couldn't save that, please try again".
@@ -22,19 +28,21 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.platform.deps import TrackingExecutor
+from bot.platform.deps import Coalescer, TrackingExecutor
 from storage import jobs as store
 
 log = logging.getLogger("oneness.work")
 
 Work = Callable[[dict[str, Any]], None]
+T = TypeVar("T")
 
 # Long enough that no healthy job outlives it (a job makes a few Slack calls, retried on 429),
 # short enough that work a crashed process held is picked up within minutes.
@@ -42,6 +50,7 @@ LEASE = timedelta(minutes=5)
 POLL_SECONDS = 0.2
 SWEEP_SECONDS = 30.0
 MODES = ("local", "queue")
+RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # seconds; about half a minute in all
 
 
 def wall_clock() -> datetime:
@@ -69,6 +78,9 @@ class WorkQueue:
         self._now = now
         self._work: dict[str, Work] = {}
         self._writer = store.GroupWriter(engine)
+        # One thread of this process at a time claims a person's next jobs; a request for that
+        # person meanwhile makes it look once more before it stops (nothing is left waiting).
+        self._people = Coalescer()
 
     def register(self, name: str, work: Work) -> None:
         """Make `work` runnable by `name` in every process that registers the same listeners."""
@@ -82,9 +94,11 @@ class WorkQueue:
         return sorted(self._work)
 
     def submit(self, name: str, body: dict[str, Any], *, user_id: str | None) -> None:
-        """Store the job (called while acknowledging), and in `local` mode start it now."""
+        """Store the job (called while acknowledging), and in `local` mode start it: at once
+        when it has no person, else as soon as that person's earlier work has finished."""
         work = self._work[name]
-        lease = LEASE if self.mode == "local" else None
+        local = self.mode == "local"
+        lease = LEASE if local and user_id is None else None
         row = store.job_values(
             name,
             json.dumps(body, separators=(",", ":")),
@@ -100,6 +114,8 @@ class WorkQueue:
             return
         if lease is not None:
             self._executor.submit(self._run, job_id, name, body)
+        elif local and user_id is not None:
+            self._executor.submit(self._run_person, user_id)
 
     def close(self) -> None:
         """Release the connection jobs are stored on."""
@@ -109,10 +125,35 @@ class WorkQueue:
         """Claim up to `limit` jobs and start them on the pool; how many were started."""
         claimed = store.claim(self._engine, now=self._now(), lease=LEASE, limit=limit)
         for job in claimed:
-            if job.attempts > 1:
-                log.warning("running %s job %d again (attempt %d)", job.name, job.id, job.attempts)
-            self._executor.submit(self._run, job.id, job.name, json.loads(job.body))
+            self._executor.submit(self._run_then_next, job)
         return len(claimed)
+
+    def _run_then_next(self, job: store.ClaimedJob) -> None:
+        self._run_job(job)
+        if job.user_id is not None:
+            self._run_person(job.user_id)
+
+    def _run_person(self, user_id: str) -> None:
+        """Run the person's jobs that are ready, oldest first, until none is."""
+        self._people.run(user_id, lambda: self._drain_person(user_id))
+
+    def _drain_person(self, user_id: str) -> None:
+        while True:
+            claimed = _retried(
+                lambda: store.claim(
+                    self._engine, now=self._now(), lease=LEASE, limit=1, user_id=user_id
+                ),
+                # Stored all the same: a sweeper or a work process claims the jobs later.
+                failure="could not claim work; leaving it for later",
+            )
+            if not claimed:
+                return  # nothing waits, or it waits for a job another process runs
+            self._run_job(claimed[0])
+
+    def _run_job(self, job: store.ClaimedJob) -> None:
+        if job.attempts > 1:
+            log.warning("running %s job %d again (attempt %d)", job.name, job.id, job.attempts)
+        self._run(job.id, job.name, json.loads(job.body))
 
     def _run(self, job_id: int, name: str, body: dict[str, Any]) -> None:
         work = self._work.get(name)
@@ -127,10 +168,26 @@ class WorkQueue:
             # Work reports its own failures to the person; this is a bug, logged once. The job
             # is finished all the same, as running it again would fail the same way.
             log.exception("%s job %d failed", name, job_id)
+        # Until the job is marked done, its lease holds back the person's next jobs.
+        _retried(
+            lambda: store.finish(self._engine, job_id),
+            failure=f"job {job_id} ran but could not be marked done",
+        )
+
+
+def _retried(call: Callable[[], T], *, failure: str) -> T | None:
+    """`call()`, tried again after each pause in RETRY_PAUSES while the database fails (a
+    restart lasts seconds); None, logged with `failure`, when it never succeeds."""
+    for pause in RETRY_PAUSES:
         try:
-            store.finish(self._engine, job_id)
-        except SQLAlchemyError as error:
-            log.warning("job %d ran but could not be marked done (%s)", job_id, error)
+            return call()
+        except SQLAlchemyError:
+            time.sleep(pause)
+    try:
+        return call()
+    except SQLAlchemyError as error:
+        log.warning("%s (%s)", failure, error)
+        return None
 
 
 class Drainer:

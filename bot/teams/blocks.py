@@ -21,6 +21,7 @@ from bot.platform.blocks import (
 )
 from bot.platform.errors import UsageError
 from bot.platform.escape import escape
+from bot.platform.text import strip_nul
 from bot.teams import ids
 from bot.teams.rules import MembershipResult, name_problem
 
@@ -117,7 +118,7 @@ def _value(state: dict[str, Any], block_id: str) -> dict[str, Any]:
 def read_setup(state: dict[str, Any]) -> SetupForm | dict[str, str]:
     """The submitted form, or errors by block_id for Slack to show beside each field."""
     errors: dict[str, str] = {}
-    name = (_value(state, ids.SETUP_NAME).get("value") or "").strip()
+    name = strip_nul(_value(state, ids.SETUP_NAME).get("value") or "").strip()
     if not name:
         errors[ids.SETUP_NAME] = "Give the team a name."
     elif (problem := name_problem(name)) is not None:

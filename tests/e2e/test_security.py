@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from localslack import Channel, LocalSlack, SlackDriver, User
@@ -63,3 +66,35 @@ def test_no_sql_is_built_by_string_formatting() -> None:
                 f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, source)
             ]
     assert offenders == []
+
+
+DEMO_NOTES = (
+    "Release slipped; a customer is waiting on a fix.",
+    "rough week, need a specialist",
+    "stuck on the migration",
+    "happy with the release",
+)
+DEMO_NAMES = ("Ann Archer", "Bob Baker", "Cat Cole", "Dan Dale", "Lee Lead")
+
+
+def test_the_demo_at_debug_logs_no_note_score_name_or_secret(tmp_path: Path) -> None:
+    env = {**os.environ, "LOG_LEVEL": "DEBUG"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--out", str(tmp_path / "demo")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    logs = done.stderr
+    # It logged at DEBUG, Bolt and SQLAlchemy included, and the notes really were sent.
+    assert " DEBUG oneness.bolt" in logs and " INFO sqlalchemy.engine" in logs
+    assert "stuck on the migration" in done.stdout
+    for private in (*DEMO_NOTES, *DEMO_NAMES):
+        assert private not in logs
+    assert re.findall(r"\b\d{1,2}/10\b", logs) == []
+    assert "xoxb-" not in logs and "xapp-" not in logs
+    # The demo's signing secret is 32 random hex digits; nothing of that shape is logged.
+    assert re.findall(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", logs) == []
