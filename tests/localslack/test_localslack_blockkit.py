@@ -40,10 +40,10 @@ VALID = [
 TOO_MUCH: dict[str, tuple[list[Any], str]] = {
     "51 blocks": ([section()] * 51, "no more than 50"),
     "long section": ([section("x" * 3001)], "/blocks/0/text/text"),
-    "26 elements": ([actions(*(button(action_id=f"a{i}") for i in range(26)))], "no more than 25"),
+    "26 elements": ([actions(*(button(action_id=f"a{i}") for i in range(26)))], "exceed 25"),
     "long button": ([actions(button("x" * 76))], "/blocks/0/elements/0/text/text"),
     "long action_id": ([actions(button(action_id="a" * 256))], "action_id"),
-    "unknown type": ([{"type": "carousel"}], "unsupported type"),
+    "unknown type": ([{"type": "teleporter"}], "unsupported type"),
     "not a dict": (["section"], "must be an object"),
     "duplicate block_id": ([section(block_id="x"), section(block_id="x")], "duplicate block_id"),
     "long header": (

@@ -88,6 +88,7 @@ def test_files_upload_v2(slack: LocalSlack, client: WebClient, tmp_path: Path) -
     assert message.text == "Here is the summary" and message.files[0]["id"] == shared.id
     chart = tmp_path / "chart.png"
     chart.write_bytes(b"\x89PNG fake")
-    client.files_upload_v2(channel=ALICE, file=str(chart), title="Chart")
+    dm = client.conversations_open(users=ALICE)["channel"]["id"]
+    client.files_upload_v2(channel=dm, file=str(chart), title="Chart")
     assert slack.files[1].content == b"\x89PNG fake" and slack.files[1].channels == ["DUALICE"]
     assert slack.dms(ALICE)[0].files[0]["title"] == "Chart"
