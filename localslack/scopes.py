@@ -102,8 +102,14 @@ class Grants:
         return cls.load(DEFAULT_MANIFEST if DEFAULT_MANIFEST.is_file() else None)
 
     def has(self, scope: str) -> bool:
-        """Whether the bot holds `scope`."""
-        return self.scopes is None or scope in self.scopes
+        """Whether the bot holds `scope`.
+
+        "Everything" holds every scope a method requires, but not chat:write.public: that one
+        widens where the bot may post, so it must be granted by name.
+        """
+        if self.scopes is None:
+            return scope != WRITE_PUBLIC
+        return scope in self.scopes
 
     def require(self, *needed: str) -> None:
         """ApiError missing_scope unless every scope in `needed` is held."""
