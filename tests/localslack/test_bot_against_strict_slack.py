@@ -62,9 +62,7 @@ def test_a_nudge_refused_for_access_goes_out_after_invite(oneness: Oneness) -> N
     o.advance_to(FRIDAY_3PM_LONDON)
     o.driver.dm("UANN", "2 everything is on fire")
     o.settle()
-    assert [c.error for c in o.slack.calls_to("chat.postMessage") if not c.ok] == [
-        "not_in_channel"
-    ]
+    assert [c.error for c in o.slack.calls_to("chat.postMessage") if not c.ok] == ["not_in_channel"]
     o.driver.invite("CNOBOT", inviter="ULEAD")
     o.settle()
     nudges = [m for m in o.slack.messages("CNOBOT") if key_of(m).startswith("rally:")]
