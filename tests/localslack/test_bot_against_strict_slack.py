@@ -131,6 +131,27 @@ def test_prompts_are_posted_once_when_slack_fails_after_posting(
 
 @pytest.mark.xfail(
     strict=True,
+    reason="issue 11 item 3 and issue 12 rule 1: a Slack failure while replying to an answer "
+    "(updating the prompt) must not lose the rally; the stored answer still runs the drop rule",
+)
+def test_a_slack_error_on_the_reply_does_not_lose_the_rally(oneness: Oneness) -> None:
+    o = oneness
+    make_team(o, "UANN", "UBOB")
+    o.advance_to(FRIDAY_3PM_LONDON)
+    # Updating the prompt fails however often the client retries (as a 429 and a 500 in a
+    # row do for slack_sdk, whose retry handlers share one attempt count).
+    o.slack.faults = Faults(ratio=1.0, kinds=("500",), methods={"chat.update"})
+    o.driver.dm("UANN", "2 everything is on fire")
+    o.settle()
+    o.slack.faults = None
+    o.tick()
+    assert [(c.user_id, c.score) for c in checkins(o)] == [("UANN", 2)]
+    nudges = [m for m in o.slack.messages("CTEAM") if key_of(m).startswith("rally:")]
+    assert len(nudges) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="issue 11 item 5: views.publish that fails on a slack_file still processing must "
     "republish the Home without the image",
 )
