@@ -15,7 +15,7 @@ from localslack.files import FileMethods
 from localslack.methods import Handler
 from localslack.models import ApiCall
 from localslack.params import text_arg
-from localslack.ratelimit import AFTER_KINDS, Faults, RateLimiter
+from localslack.ratelimit import Faults, RateLimiter
 from localslack.state import Workspace
 from localslack.users import UserMethods
 from localslack.views import ViewMethods, Views
@@ -91,12 +91,12 @@ class WebApi:
         if (method == "apps.connections.open") != (token == ident.app_token):
             return _error("not_allowed_token_type")
         with self.ws.lock:
-            fault = self.faults.pick(method) if self.faults else None
-            retry_after = None
-            if fault is None or fault in AFTER_KINDS:
-                retry_after = self.limiter.check(
-                    method, self._channel_key(params), time.monotonic()
-                )
+            # Slack refuses a call over its rate limit before serving it; faults strike the
+            # calls it serves (so a rate-limited retry does not draw a fault of its own).
+            retry_after = self.limiter.check(method, self._channel_key(params), time.monotonic())
+            fault = None
+            if retry_after is None and self.faults is not None:
+                fault = self.faults.pick(method)
         if fault == "429":
             retry_after = 1
         if retry_after is not None:

@@ -190,3 +190,16 @@ def test_faults_are_seeded(slack: LocalSlack) -> None:
     assert first == outcomes(11)
     assert {200, 0, 500} <= set(first)
     assert Faults().kinds == ("429", "500", "timeout")  # faults after a method are opt-in
+
+
+def test_rate_limits_come_before_faults(slack: LocalSlack) -> None:
+    """A call over the limit is refused before Slack serves it; faults strike served calls."""
+    client = WebClient(base_url=slack.api_url, token=slack.bot_token, retry_handlers=[])
+    slack.set_rate_limit("api.test", RateLimit(per_second=0.01, burst=1))
+    slack.faults = Faults(ratio=1.0, kinds=("500",), methods={"api.test"})
+    statuses = []
+    for _ in range(3):
+        with pytest.raises(SlackApiError) as raised:
+            client.api_test()
+        statuses.append(raised.value.response.status_code)
+    assert statuses == [500, 429, 429]
