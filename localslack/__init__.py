@@ -10,6 +10,12 @@ clicks, view submissions and events.
         reply = driver.slash("UALICE", "help")          # reply.ephemeral_text
         [msg] = slack.wait_for(lambda: slack.dms("UALICE"))
         driver.click("UALICE", msg, "some_action_id")
+
+It refuses what Slack refuses (channel membership, Block Kit and message size, unprocessed
+`slack_file`s, scopes from manifest.yml, per-method rate tiers) and can fail a call after it
+ran (`Faults(kinds=AFTER_KINDS)`). `slack.invite(channel)` / `driver.invite(channel)` add the
+bot to a channel as `/invite` does; the driver also sends DMs with files, edits and
+deactivations the way Slack does.
 """
 
 from localslack.driver import Reply, SlackDriver
@@ -24,15 +30,20 @@ from localslack.models import (
     User,
 )
 from localslack.payloads import field_values
-from localslack.ratelimit import Faults, RateLimit
+from localslack.ratelimit import AFTER_KINDS, BEFORE_KINDS, FAULT_KINDS, Faults, RateLimit
+from localslack.scopes import Grants
 from localslack.server import LocalSlack
 
 __all__ = [
+    "AFTER_KINDS",
+    "BEFORE_KINDS",
+    "FAULT_KINDS",
     "ApiCall",
     "Channel",
     "Delivery",
     "Ephemeral",
     "Faults",
+    "Grants",
     "LocalSlack",
     "Message",
     "RateLimit",

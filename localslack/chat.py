@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from localslack.errors import ApiError
+from localslack.limits import MAX_UPDATE_TEXT
 from localslack.methods import Handler, Methods
 from localslack.models import Ephemeral, Message, MessageVersion, ResponsePost
 from localslack.params import bool_arg, json_arg, text_arg
-from localslack.state import RESPONSE_URL_LIFETIME, RESPONSE_URL_USES, ApiError
+from localslack.scopes import WRITE_PUBLIC
+from localslack.state import RESPONSE_URL_LIFETIME, RESPONSE_URL_USES
 
 
 class ChatMethods(Methods):
@@ -42,6 +45,7 @@ class ChatMethods(Methods):
         channel = text_arg(params, "channel") or ""
         if channel not in self.ws.channels and self.ws.dm_user(channel) is None:
             raise ApiError("channel_not_found")
+        self.ws.require_member(channel)
         message = self.ws.find_message(channel, text_arg(params, ts_key) or "")
         if message is None:
             raise ApiError("message_not_found")
@@ -52,6 +56,7 @@ class ChatMethods(Methods):
     def chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Post a message to a channel, or to a user's DM when given a user id."""
         channel = self.ws.postable_conversation(text_arg(params, "channel") or "")
+        self.ws.require_member(channel, public_without_joining=self.ws.grants.has(WRITE_PUBLIC))
         text, blocks = self.content(params)
         metadata = self._metadata(params)
         thread_ts = text_arg(params, "thread_ts")
@@ -63,7 +68,9 @@ class ChatMethods(Methods):
     def chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         """Edit a bot message; fields not given stay as they were."""
         message = self._own_message(params, "ts", "cant_update_message")
-        text, blocks = self.content(params, require="metadata" not in params)
+        text, blocks = self.content(
+            params, require="metadata" not in params, max_text=MAX_UPDATE_TEXT
+        )
         message.history.append(MessageVersion(message.text, message.blocks, message.metadata))
         if "text" in params:
             message.text = text
@@ -85,6 +92,8 @@ class ChatMethods(Methods):
         channel = self.ws.conversation_id(text_arg(params, "channel") or "")
         if channel not in self.ws.channels and self.ws.dm_user(channel) is None:
             raise ApiError("channel_not_found")
+        # chat.postEphemeral's errors: not_in_channel, and user_not_in_channel for the user.
+        self.ws.require_member(channel)
         members = self.ws.conversation_members(channel)
         if user.deleted or (members and user.id not in members):
             raise ApiError("user_not_in_channel")

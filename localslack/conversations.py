@@ -6,10 +6,10 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
+from localslack.errors import ApiError
 from localslack.methods import Handler, Methods, paginate, ts_arg
 from localslack.models import Channel
 from localslack.params import bool_arg, list_arg, text_arg
-from localslack.state import ApiError
 
 
 class ConversationMethods(Methods):
@@ -64,10 +64,12 @@ class ConversationMethods(Methods):
         """The DM with one user, or a group DM with several."""
         if text_arg(params, "channel"):
             channel = self.conversation(params)
+            self.ws.grants.require_for("conversations.open", [self.ws.conversation_kind(channel)])
             return {"channel": {"id": channel}, "no_op": True, "already_open": True}
         ids = list_arg(params, "users")
         if not ids:
             raise ApiError("users_list_not_supplied")
+        self.ws.grants.require_for("conversations.open", ["im" if len(ids) == 1 else "mpim"])
         for user_id in ids:
             user = self.ws.require_user(user_id)
             if user.deleted:
@@ -88,9 +90,24 @@ class ConversationMethods(Methods):
             body["channel"] = self._conversation_info(channel)
         return body
 
+    def _readable(self, params: dict[str, Any], method: str, *, member: bool) -> str:
+        """A conversation the bot may read with `method`: its scope, and membership if needed.
+
+        Reading history needs membership (conversations.history: "not_in_channel: ... Only
+        user tokens can access public channels they are not in"); a private channel the bot
+        is not in does not exist for it (`channel_not_found`), public ones it may look up.
+        """
+        channel = self.conversation(params)
+        self.ws.grants.require_for(method, [self.ws.conversation_kind(channel)])
+        info = self.ws.channels.get(channel)
+        outside = info is not None and self.ws.identity.bot_user_id not in info.members
+        if outside and (member or info.is_private):
+            self.ws.require_member(channel)
+        return channel
+
     def conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         """Top-level messages, newest first, paginated."""
-        channel = self.conversation(params)
+        channel = self._readable(params, "conversations.history", member=True)
         oldest = ts_arg(params, "oldest", Decimal(0))
         latest = ts_arg(params, "latest", Decimal("1e12"))
         inclusive = bool_arg(params, "inclusive")
@@ -117,7 +134,7 @@ class ConversationMethods(Methods):
 
     def conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         """A thread: the parent and its replies, oldest first."""
-        channel = self.conversation(params)
+        channel = self._readable(params, "conversations.replies", member=True)
         ts = text_arg(params, "ts") or ""
         if self.ws.find_message(channel, ts) is None:
             raise ApiError("thread_not_found")
@@ -131,20 +148,25 @@ class ConversationMethods(Methods):
         }
 
     def conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        """One conversation."""
-        return {"channel": self._conversation_info(self.conversation(params))}
+        """One conversation (`is_member` says whether the bot is in it)."""
+        channel = self._readable(params, "conversations.info", member=False)
+        return {"channel": self._conversation_info(channel)}
 
     def conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         """Who is in a conversation."""
-        members = self.ws.conversation_members(self.conversation(params))
+        channel = self._readable(params, "conversations.members", member=False)
+        members = self.ws.conversation_members(channel)
         page, _, cursor = paginate(members, params, default_limit=100, max_limit=1000)
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
     def conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
         """Channels (and DMs with messages) of the requested types."""
         types = set(list_arg(params, "types") or ["public_channel"])
+        self.ws.grants.require_for("conversations.list", sorted(types))
         found: list[dict[str, Any]] = []
         for channel in self.ws.channels.values():
+            if channel.is_private and self.ws.identity.bot_user_id not in channel.members:
+                continue  # a private channel is invisible to a bot that is not in it
             info = self._conversation_info(channel.id)
             kind = (
                 "mpim"

@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from localslack.blockkit import validate_blocks, validate_view
-from localslack.models import Delivery, Ephemeral, Message, User, all_text
+from localslack.errors import ApiError
+from localslack.models import Delivery, Ephemeral, Message, MessageVersion, User, all_text
 from localslack.payloads import action, find_element, missing_required, view_state
 from localslack.server import LocalSlack
-from localslack.state import ApiError
+from localslack.users import user_object
 
 VERIFICATION_TOKEN = "localslack-verification-token"
 FORM = "application/x-www-form-urlencoded"
@@ -382,6 +383,148 @@ class SlackDriver:
             "team": ws.identity.team_id,
         }
         return self.event(event, event_id=event_id, retry_num=retry_num)
+
+    def dm_with_file(
+        self,
+        user: str,
+        text: str = "",
+        *,
+        filename: str = "screenshot.png",
+        content: bytes = b"\x89PNG local",
+        mimetype: str = "image/png",
+    ) -> Reply | None:
+        """`user` sends the bot a file in their DM, with `text` as its message.
+
+        Slack sends a `message` event with `subtype: file_share` and the file objects in
+        `files` (https://docs.slack.dev/reference/events/message/file_share); it carries no
+        `team` field (slackapi/slack-api-specs#62). None when the app has not subscribed to
+        `message.im`, as Slack then sends nothing.
+        """
+        actor = self._user(user)
+        ws = self.slack.workspace
+        channel = ws.dm_id(actor.id)
+        file_id = ws.new_id("F")
+        now = int(time.time())
+        url = f"{ws.base_url}/files/{file_id}"
+        shared = {
+            "id": file_id,
+            "created": now,
+            "timestamp": now,
+            "name": filename,
+            "title": filename,
+            "mimetype": mimetype,
+            "filetype": filename.rsplit(".", 1)[-1] if "." in filename else "",
+            "user": actor.id,
+            "user_team": ws.identity.team_id,
+            "editable": False,
+            "size": len(content),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": url,
+            "url_private_download": f"{url}/download",
+        }
+        client_msg_id = str(uuid.uuid4())
+        message = ws.add_message(
+            Message(
+                channel=channel,
+                ts=ws.next_ts(),
+                user=actor.id,
+                text=text,
+                files=[shared],
+                subtype="file_share",
+                client_msg_id=client_msg_id,
+            )
+        )
+        if not self.slack.grants.subscribed("message.im"):
+            return None
+        event = {
+            "type": "message",
+            "subtype": "file_share",
+            "text": text,
+            "files": [shared],
+            "upload": True,
+            "user": actor.id,
+            "display_as_bot": False,
+            "ts": message.ts,
+            "client_msg_id": client_msg_id,
+            "channel": channel,
+            "event_ts": message.ts,
+            "channel_type": "im",
+        }
+        return self.event(event)
+
+    def edit_dm(self, user: str, message: Message, text: str) -> Reply | None:
+        """`user` edits a message they wrote in their DM with the bot.
+
+        Slack sends a `message` event with `subtype: message_changed`, the new `message`
+        (its original `ts`, an `edited` stamp) and the `previous_message`
+        (https://docs.slack.dev/reference/events/message/message_changed). None when the
+        app has not subscribed to `message.im`.
+        """
+        actor = self._user(user)
+        ws = self.slack.workspace
+        with ws.lock:
+            stored = ws.find_message(message.channel, message.ts)
+            if stored is None or stored.user != actor.id:
+                raise ValueError(f"{user} has no message {message.ts} to edit")
+            previous = stored.to_api()
+            stored.history.append(MessageVersion(stored.text, stored.blocks, stored.metadata))
+            stored.text, stored.edited = text, True
+            edited_ts = ws.next_ts()
+            current = stored.to_api()
+        current["edited"] = {"user": actor.id, "ts": edited_ts}
+        previous.pop("edited", None)
+        if not self.slack.grants.subscribed("message.im"):
+            return None
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "message": current,
+            "previous_message": previous,
+            "channel": message.channel,
+            "hidden": True,
+            "ts": edited_ts,
+            "event_ts": edited_ts,
+            "channel_type": "im",
+        }
+        return self.event(event)
+
+    def invite(
+        self, channel: str, user: str | None = None, *, inviter: str | None = None
+    ) -> Reply | None:
+        """`/invite` a user (the bot by default) to a channel and tell the app.
+
+        The app gets `member_joined_channel` when it subscribed to it and is in the channel
+        ("Bot users will receive this event when a new member joins a channel your bot or
+        app is already a member of", which includes being invited itself). None otherwise.
+        """
+        event = self.slack.invite(channel, user, inviter=inviter)
+        subscribed = self.slack.grants.subscribed("member_joined_channel")
+        if event is None or not subscribed or not self.slack.is_member(channel):
+            return None
+        return self.event(event)
+
+    def deactivate(self, user: str) -> Reply | None:
+        """An admin deactivates `user`; the app gets `user_change` with the whole user.
+
+        (https://docs.slack.dev/reference/events/user_change: "user": the user object as
+        users.info shows it.) None when the app has not subscribed to `user_change`.
+        """
+        self.slack.set_user(user, deleted=True)
+        if not self.slack.grants.subscribed("user_change"):
+            return None
+        event = {
+            "type": "user_change",
+            "user": user_object(self.slack.workspace, self.slack.user(user)),
+            "cache_ts": int(time.time()),
+            "event_ts": f"{time.time():.6f}",
+        }
+        return self.event(event)
 
     def app_home_opened(self, user: str) -> Reply:
         """`user` opens the bot's Home tab."""

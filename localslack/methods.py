@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from localslack.blockkit import validate_blocks
+from localslack.blockkit import blocks_text_length, slack_errors, validate_blocks
+from localslack.errors import ApiError
+from localslack.limits import MAX_BLOCKS_TEXT, MAX_MESSAGE_TEXT
 from localslack.models import Message
 from localslack.params import int_arg, json_arg, text_arg
-from localslack.state import ApiError, Workspace
+from localslack.state import Workspace
 
-MAX_TEXT = 40_000
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -25,19 +27,17 @@ class Methods:
         """Method name -> handler for this group."""
         raise NotImplementedError
 
-    def content(self, params: dict[str, Any], *, require: bool = True) -> tuple[str, list[Any]]:
-        """Validated text and blocks of a message."""
+    def content(
+        self, params: dict[str, Any], *, require: bool = True, max_text: int = MAX_MESSAGE_TEXT
+    ) -> tuple[str, list[Any]]:
+        """Validated text and blocks of a message, or the refusal Slack would answer."""
         text = text_arg(params, "text") or ""
         blocks = json_arg(params, "blocks", error="invalid_blocks_format")
         if blocks is not None:
-            errors = validate_blocks(blocks, surface="message")
-            if errors:
-                raise ApiError(
-                    "invalid_blocks", errors=errors, response_metadata={"messages": errors}
-                )
+            check_message_blocks(self.ws, blocks)
         if require and not text and not blocks and not params.get("attachments"):
             raise ApiError("no_text")
-        if len(text) > MAX_TEXT:
+        if len(text) > max_text:
             raise ApiError("msg_too_long")
         return text, self.ws.with_block_ids(list(blocks or []))
 
@@ -73,6 +73,18 @@ class Methods:
         if ref in self.ws.channels or self.ws.dm_user(ref) is not None:
             return ref
         raise ApiError("channel_not_found")
+
+
+def check_message_blocks(ws: Workspace, blocks: Any) -> None:
+    """Block Kit rules, the total size of a message's blocks, and the files they show."""
+    errors = validate_blocks(blocks, surface="message")
+    if errors:
+        raise ApiError("invalid_blocks", **slack_errors(errors))
+    if blocks_text_length(blocks) > MAX_BLOCKS_TEXT:
+        raise ApiError("msg_blocks_too_long")
+    errors = ws.slack_file_errors(blocks, time.monotonic())
+    if errors:
+        raise ApiError("invalid_blocks", **slack_errors(errors))
 
 
 def ts_arg(params: dict[str, Any], key: str, default: Decimal) -> Decimal:

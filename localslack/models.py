@@ -53,6 +53,8 @@ class Message:
     history: list[MessageVersion] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
     bot_id: str | None = None
+    subtype: str | None = None
+    client_msg_id: str | None = None
 
     def all_text(self) -> str:
         """The text and every text inside the blocks, one piece per line."""
@@ -62,6 +64,10 @@ class Message:
         """The message as Slack's Web API and interaction payloads show it."""
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
         out["user"] = self.user
+        if self.subtype:
+            out["subtype"] = self.subtype
+        if self.client_msg_id:
+            out["client_msg_id"] = self.client_msg_id
         if self.bot_id:
             out["bot_id"] = self.bot_id
         if self.blocks:
@@ -109,6 +115,10 @@ class UploadedFile:
     content: bytes
     channels: list[str] = field(default_factory=list)
     initial_comment: str | None = None
+    user: str = ""
+    url_private: str = ""
+    # When processing ends (time.monotonic()); a slack_file block may show it from then on.
+    ready_at: float = 0.0
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localslack.state import ApiError
+from localslack.errors import ApiError
 
 TRUE_STRINGS = ("1", "true", "yes")
 

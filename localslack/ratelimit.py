@@ -10,7 +10,15 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-FAULT_KINDS = ("429", "500", "timeout")
+# Faults before the method runs: nothing happened, a retry is safe.
+BEFORE_KINDS = ("429", "500", "timeout")
+# Faults after the method ran ("processed, then failed"): the message is stored, then the
+# client sees HTTP 500 `fatal_error` ("It's possible some aspect of the operation succeeded
+# before the error was raised", https://docs.slack.dev/reference/methods/chat.postMessage)
+# or the connection is reset before any answer. A client that retries a non-idempotent call
+# after one of these posts twice.
+AFTER_KINDS = ("processed_500", "processed_reset")
+FAULT_KINDS = BEFORE_KINDS + AFTER_KINDS
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ class RateLimiter:
             self._limits[method] = limit
         self._buckets = {k: v for k, v in self._buckets.items() if k[0] != method}
 
+    def limit(self, method: str) -> RateLimit | None:
+        """The limit of `method`, if any."""
+        return self._limits.get(method)
+
     def check(self, method: str, channel: str | None, now: float) -> int | None:
         """Take a token and return None, or return Retry-After seconds (at least 1)."""
         limit = self._limits.get(method)
@@ -95,12 +107,15 @@ class RateLimiter:
 class Faults:
     """Random failures: with probability `ratio` a matching call fails with one of `kinds`.
 
-    Kinds: "429" (ratelimited, Retry-After 1), "500" (server error) and "timeout"
-    (sleep `timeout_seconds`, then fail). `methods` None means every method.
+    Before the method runs: "429" (ratelimited, Retry-After 1), "500" (server error) and
+    "timeout" (sleep `timeout_seconds`, then fail). After it ran: "processed_500" (HTTP 500
+    `fatal_error`) and "processed_reset" (the connection is reset without an answer).
+    `kinds` defaults to the ones before (`BEFORE_KINDS`); pass `FAULT_KINDS` for all.
+    `methods` None means every method. The same `seed` gives the same faults in the same order.
     """
 
     ratio: float = 0.0
-    kinds: tuple[str, ...] = FAULT_KINDS
+    kinds: tuple[str, ...] = BEFORE_KINDS
     seed: int | None = None
     methods: Collection[str] | None = None
     timeout_seconds: float = 3.0

@@ -7,9 +7,11 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from localslack.limits import slack_rate_limits
 from localslack.models import (
     ApiCall,
     Channel,
@@ -21,17 +23,30 @@ from localslack.models import (
     User,
 )
 from localslack.ratelimit import Faults, RateLimit, RateLimiter
+from localslack.scopes import DEFAULT_MANIFEST, Grants
 from localslack.socketmode import SocketHub
-from localslack.state import Identity, ResponseTarget, Workspace
+from localslack.state import FILE_PROCESSING_SECONDS, Identity, ResponseTarget, Workspace
 from localslack.views import Views
 from localslack.web import LocalHttpServer
 from localslack.webapi import WebApi
 
 T = TypeVar("T")
+Manifest = str | Path | Mapping[str, Any] | None
 
 
 class LocalSlack:
-    """A fake Slack workspace on loopback that records everything the bot does."""
+    """A fake Slack workspace on loopback that records everything the bot does.
+
+    It refuses what Slack refuses: posts into channels the bot is not in, Block Kit over
+    Slack's limits (checked with slack_sdk's models), `slack_file`s not yet processed, calls
+    without the method's scope in the manifest, and calls over the method's rate-limit tier.
+
+    `rate_limits` replaces the documented limit of some methods (None removes it);
+    `slack_limits=False` starts from no limits instead of Slack's. `manifest` is the app's
+    manifest.yml (a path or a parsed dict) whose bot scopes and events the app holds; by
+    default the repository's manifest.yml when there is one, and None grants everything.
+    `file_processing_seconds` is how long an upload takes to become usable in blocks.
+    """
 
     def __init__(
         self,
@@ -43,9 +58,13 @@ class LocalSlack:
         team_id: str = "T0LOCAL",
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
-        rate_limits: Mapping[str, RateLimit] | None = None,
+        rate_limits: Mapping[str, RateLimit | None] | None = None,
+        slack_limits: bool = True,
+        manifest: Manifest = DEFAULT_MANIFEST,
+        file_processing_seconds: float = FILE_PROCESSING_SECONDS,
         host: str = "127.0.0.1",
     ) -> None:
+        grants = Grants.default() if manifest is DEFAULT_MANIFEST else Grants.load(manifest)
         self.workspace = Workspace(
             Identity(
                 bot_token=bot_token,
@@ -53,10 +72,16 @@ class LocalSlack:
                 team_id=team_id,
                 bot_user_id=bot_user_id,
                 bot_id=bot_id,
-            )
+            ),
+            grants,
         )
+        self.workspace.file_processing_seconds = file_processing_seconds
+        if slack_limits:
+            limits = slack_rate_limits(rate_limits)
+        else:
+            limits = {m: lim for m, lim in (rate_limits or {}).items() if lim is not None}
         self.views = Views(self.workspace)
-        self.api = WebApi(self.workspace, self.views, RateLimiter(dict(rate_limits or {})))
+        self.api = WebApi(self.workspace, self.views, RateLimiter(limits))
         self.socket_hub = SocketHub(self.workspace, host)
         self.api.open_connection = self.socket_hub.issue_url
         self.host = host
@@ -145,6 +170,64 @@ class LocalSlack:
             user = self.workspace.users[user_id]
             self.workspace.users[user_id] = dataclasses.replace(user, **changes)
 
+    def invite(
+        self, channel: str, user: str | None = None, *, inviter: str | None = None
+    ) -> dict[str, Any] | None:
+        """Add `user` (the bot by default) to a channel, as `/invite` does.
+
+        Returns the `member_joined_channel` event Slack sends
+        (https://docs.slack.dev/reference/events/member_joined_channel), or None when the
+        user was already a member. The channel also gets Slack's `channel_join` message.
+        """
+        ws = self.workspace
+        user = user or ws.identity.bot_user_id
+        with ws.lock:
+            found = ws.channels[channel]
+            ws.require_user(user)
+            if user in found.members:
+                return None
+            found.members.append(user)
+            ts = ws.next_ts()
+            text = f"<@{user}> has joined the channel"
+            join = Message(channel=channel, ts=ts, user=user, text=text, subtype="channel_join")
+            ws.add_message(join)
+        event: dict[str, Any] = {
+            "type": "member_joined_channel",
+            "user": user,
+            "channel": channel,
+            "channel_type": "G" if found.is_private else "C",
+            "team": ws.identity.team_id,
+            "event_ts": ts,
+        }
+        if inviter:
+            event["inviter"] = inviter
+        return event
+
+    def kick(self, channel: str, user: str | None = None) -> None:
+        """Remove `user` (the bot by default) from a channel."""
+        ws = self.workspace
+        user = user or ws.identity.bot_user_id
+        with ws.lock:
+            members = ws.channels[channel].members
+            if user in members:
+                members.remove(user)
+
+    def is_member(self, channel: str, user: str | None = None) -> bool:
+        """Whether `user` (the bot by default) is in a channel."""
+        ws = self.workspace
+        with ws.lock:
+            return (user or ws.identity.bot_user_id) in ws.channels[channel].members
+
+    @property
+    def grants(self) -> Grants:
+        """The bot scopes and events the app holds (from its manifest)."""
+        return self.workspace.grants
+
+    @grants.setter
+    def grants(self, grants: Grants) -> None:
+        with self.workspace.lock:
+            self.workspace.grants = grants
+
     def user(self, user_id: str) -> User:
         """A copy of one user."""
         with self.workspace.lock:
@@ -160,6 +243,32 @@ class LocalSlack:
         """Limit a method from now on (None removes the limit)."""
         with self.workspace.lock:
             self.api.limiter.set(method, limit)
+
+    def rate_limit(self, method: str) -> RateLimit | None:
+        """The limit a method has now (None: unlimited)."""
+        with self.workspace.lock:
+            return self.api.limiter.limit(method)
+
+    @property
+    def rate_limited(self) -> dict[str, int]:
+        """How many 429s each method answered so far (limits and injected faults)."""
+        with self.workspace.lock:
+            return dict(self.api.rate_limited)
+
+    @property
+    def file_processing_seconds(self) -> float:
+        """How long an upload takes to become usable in a slack_file block."""
+        return self.workspace.file_processing_seconds
+
+    @file_processing_seconds.setter
+    def file_processing_seconds(self, seconds: float) -> None:
+        with self.workspace.lock:
+            self.workspace.file_processing_seconds = seconds
+
+    def file_processed(self, file_id: str) -> bool:
+        """Whether an uploaded file has finished processing."""
+        found = self.workspace.find_file(file_id)
+        return found is not None and time.monotonic() >= found.ready_at
 
     @property
     def faults(self) -> Faults | None:
@@ -236,6 +345,7 @@ class LocalSlack:
             for recording in (ws.calls, ws.ephemerals, ws.files, ws.response_posts, ws.deliveries):
                 recording.clear()
             ws.messages.clear()
+            self.api.rate_limited.clear()
 
     # socket mode
 

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from localslack.blockkit import err, slack_files
+from localslack.errors import ApiError
 from localslack.models import (
     ApiCall,
     Channel,
@@ -19,19 +21,17 @@ from localslack.models import (
     UploadedFile,
     User,
 )
+from localslack.scopes import Grants
 
+# Uploads finish processing a moment after files.completeUploadExternal answers: Slack
+# completes them asynchronously ("It takes a few moments for all file properties to become
+# available", slackapi/slack-github-action#413; a slack_file block sent at once fails,
+# python-slack-sdk#1521: "If I wait for about 1 sec between these two operations then it
+# works").
+FILE_PROCESSING_SECONDS = 1.0
 TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_LIFETIME = 30 * 60.0
 RESPONSE_URL_USES = 5
-
-
-class ApiError(Exception):
-    """A Web API refusal: `{"ok": false, "error": error, **extra}`."""
-
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.error = error
-        self.extra = extra
 
 
 @dataclass
@@ -89,8 +89,10 @@ class Identity:
 class Workspace:
     """All state of the local Slack. Every read and write holds `lock`."""
 
-    def __init__(self, identity: Identity) -> None:
+    def __init__(self, identity: Identity, grants: Grants | None = None) -> None:
         self.identity = identity
+        self.grants = grants or Grants.everything()
+        self.file_processing_seconds = FILE_PROCESSING_SECONDS
         self.lock = threading.RLock()
         self.base_url = ""
         self.users: dict[str, User] = {}
@@ -177,6 +179,33 @@ class Workspace:
             raise ApiError("cannot_dm_bot")
         return self.dm_id(user_id)
 
+    def conversation_kind(self, conversation: str) -> str:
+        """The kind of a conversation, named as conversations.list's `types` name them."""
+        if self.dm_user(conversation) is not None:
+            return "im"
+        channel = self.channels.get(conversation)
+        if channel is None:
+            raise ApiError("channel_not_found")
+        if channel.name.startswith("mpdm-"):
+            return "mpim"
+        return "private_channel" if channel.is_private else "public_channel"
+
+    def require_member(self, conversation: str, *, public_without_joining: bool = False) -> None:
+        """The bot must be in a channel to use it; DMs with a person always work.
+
+        Slack answers `not_in_channel` for a public channel the bot has not joined and
+        `channel_not_found` for a private one, which the bot cannot even see
+        (https://docs.slack.dev/reference/methods/chat.postMessage, errors).
+        `public_without_joining` is chat:write.public's exception for public channels.
+        """
+        channel = self.channels.get(conversation)
+        if channel is None or self.identity.bot_user_id in channel.members:
+            return
+        if channel.is_private:
+            raise ApiError("channel_not_found")
+        if not public_without_joining:
+            raise ApiError("not_in_channel")
+
     def conversation_members(self, conversation: str) -> list[str]:
         """Members of a channel, or the user and the bot for a DM."""
         user_id = self.dm_user(conversation)
@@ -186,6 +215,32 @@ class Workspace:
         if channel is None:
             raise ApiError("channel_not_found")
         return list(channel.members)
+
+    # files
+
+    def find_file(self, file_id: str) -> UploadedFile | None:
+        """A completed upload by id."""
+        with self.lock:
+            return next((f for f in self.files if f.id == file_id), None)
+
+    def slack_file_errors(self, blocks: Any, now: float) -> list[str]:
+        """Errors for `slack_file` objects that name no shared, processed file.
+
+        Slack refuses the whole call with `invalid_blocks`, "invalid slack file
+        [json-pointer:/blocks/0/slack_file]" (python-slack-sdk#1658), for a file it cannot
+        show: unknown, private (never shared to a conversation), or still processing.
+        """
+        errors: list[str] = []
+        for ref, pointer in slack_files(blocks):
+            file_id = ref.get("id")
+            url = ref.get("url")
+            found = next(
+                (f for f in self.files if f.id == file_id or (url and f.url_private == url)),
+                None,
+            )
+            if found is None or not found.channels or now < found.ready_at:
+                errors.append(err("invalid slack file", pointer))
+        return errors
 
     # messages
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from localslack.methods import Handler, Methods, paginate
 from localslack.models import User
 from localslack.params import text_arg
+from localslack.state import Workspace
 
 
 class UserMethods(Methods):
@@ -66,35 +67,8 @@ class UserMethods(Methods):
         }
 
     def _user_object(self, user: User) -> dict[str, Any]:
-        """users.info's user object, with the time zone offset as of now."""
-        try:
-            zone = ZoneInfo(user.tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        now = datetime.now(zone)
-        offset = now.utcoffset()
-        real_name = user.real_name or user.name
-        return {
-            "id": user.id,
-            "team_id": self.ws.identity.team_id,
-            "name": user.name,
-            "real_name": real_name,
-            "deleted": user.deleted,
-            "is_bot": user.is_bot,
-            "is_admin": user.is_admin,
-            "is_owner": False,
-            "is_app_user": False,
-            "tz": user.tz,
-            "tz_label": now.tzname() or user.tz,
-            "tz_offset": int(offset.total_seconds()) if offset else 0,
-            "profile": {
-                "display_name": user.name,
-                "display_name_normalized": user.name,
-                "real_name": real_name,
-                "real_name_normalized": real_name,
-            },
-            "updated": 0,
-        }
+        """users.info's user object."""
+        return user_object(self.ws, user)
 
     def users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         """One user."""
@@ -109,3 +83,35 @@ class UserMethods(Methods):
             "cache_ts": int(time.time()),
             "response_metadata": {"next_cursor": cursor},
         }
+
+
+def user_object(ws: Workspace, user: User) -> dict[str, Any]:
+    """users.info's user object, with the time zone offset as of now."""
+    try:
+        zone = ZoneInfo(user.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    now = datetime.now(zone)
+    offset = now.utcoffset()
+    real_name = user.real_name or user.name
+    return {
+        "id": user.id,
+        "team_id": ws.identity.team_id,
+        "name": user.name,
+        "real_name": real_name,
+        "deleted": user.deleted,
+        "is_bot": user.is_bot,
+        "is_admin": user.is_admin,
+        "is_owner": False,
+        "is_app_user": False,
+        "tz": user.tz,
+        "tz_label": now.tzname() or user.tz,
+        "tz_offset": int(offset.total_seconds()) if offset else 0,
+        "profile": {
+            "display_name": user.name,
+            "display_name_normalized": user.name,
+            "real_name": real_name,
+            "real_name_normalized": real_name,
+        },
+        "updated": 0,
+    }

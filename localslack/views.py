@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
-from localslack.blockkit import validate_blocks, validate_view
+from localslack.blockkit import slack_errors, validate_blocks, validate_view
+from localslack.errors import ApiError
 from localslack.methods import Handler, Methods
 from localslack.params import json_arg, text_arg
-from localslack.state import ApiError, StoredView, Workspace
+from localslack.state import StoredView, Workspace
 
 MAX_MODAL_STACK = 3
 
@@ -170,12 +172,13 @@ class ViewMethods(Methods):
         if not problems and modal_only and view.get("type") != "modal":
             problems = ["[ERROR] must be a modal [json-pointer:/view/type]"]
         if problems:
-            raise ApiError(
-                "invalid_arguments", errors=problems, response_metadata={"messages": problems}
-            )
+            raise ApiError("invalid_arguments", **slack_errors(problems))
         errors = validate_blocks(view["blocks"], surface=view["type"])
+        if not errors:
+            # A slack_file that is unknown or still processing fails the whole call.
+            errors = self.ws.slack_file_errors(view["blocks"], time.monotonic())
         if errors:
-            raise ApiError("invalid_blocks", errors=errors, response_metadata={"messages": errors})
+            raise ApiError("invalid_blocks", **slack_errors(errors))
         return view
 
     def views_open(self, params: dict[str, Any]) -> dict[str, Any]:

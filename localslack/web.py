@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -53,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
             params.update(_body_params(body, self.headers.get("Content-Type", "")))
             token = _bearer(self.headers.get("Authorization")) or params.get("token")
             result = api.call(rest, params, token if isinstance(token, str) else None)
+            if result.reset:
+                self._reset()
+                return
             self._send(
                 result.status,
                 json.dumps(result.body),
@@ -77,6 +82,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, answer, "text/plain")
         else:
             self._send(404, "not_found", "text/plain")
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP reset and no answer, as a failing proxy would."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def _send(
         self, status: int, text: str, content_type: str, headers: dict[str, str] | None = None

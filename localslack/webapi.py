@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from localslack.chat import ChatMethods
 from localslack.conversations import ConversationMethods
+from localslack.errors import ApiError
 from localslack.files import FileMethods
 from localslack.methods import Handler
 from localslack.models import ApiCall
 from localslack.params import text_arg
 from localslack.ratelimit import Faults, RateLimiter
-from localslack.state import ApiError, Workspace
+from localslack.state import Workspace
 from localslack.users import UserMethods
 from localslack.views import ViewMethods, Views
 
 
 @dataclass
 class ApiResult:
-    """An HTTP answer: status, JSON body and extra headers."""
+    """An HTTP answer: status, JSON body and extra headers; `reset` drops the connection."""
 
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False
 
 
 class WebApi:
@@ -35,6 +38,8 @@ class WebApi:
         self.ws = ws
         self.limiter = limiter
         self.faults: Faults | None = None
+        # 429 answers per method (rate limits and injected "429" faults alike).
+        self.rate_limited: Counter[str] = Counter()
         self.open_connection: Callable[[], str] = lambda: ""
         self.chat = ChatMethods(ws)
         self.files = FileMethods(ws)
@@ -69,6 +74,8 @@ class WebApi:
         )
         with self.ws.lock:
             self.ws.calls.append(call)
+            if result.status == 429:
+                self.rate_limited[method] += 1
         return result
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> ApiResult:
@@ -84,12 +91,12 @@ class WebApi:
         if (method == "apps.connections.open") != (token == ident.app_token):
             return _error("not_allowed_token_type")
         with self.ws.lock:
-            fault = self.faults.pick(method) if self.faults else None
-            retry_after = None
-            if fault is None:
-                retry_after = self.limiter.check(
-                    method, self._channel_key(params), time.monotonic()
-                )
+            # Slack refuses a call over its rate limit before serving it; faults strike the
+            # calls it serves (so a rate-limited retry does not draw a fault of its own).
+            retry_after = self.limiter.check(method, self._channel_key(params), time.monotonic())
+            fault = None
+            if retry_after is None and self.faults is not None:
+                fault = self.faults.pick(method)
         if fault == "429":
             retry_after = 1
         if retry_after is not None:
@@ -103,9 +110,16 @@ class WebApi:
             return ApiResult(500, {"ok": False, "error": "request_timeout"})
         try:
             with self.ws.lock:
-                return ApiResult(200, {"ok": True, **handler(params)})
+                self.ws.grants.require_for(method)
+                answer = ApiResult(200, {"ok": True, **handler(params)})
         except ApiError as e:
             return _error(e.error, **e.extra)
+        # "processed, then failed": the method ran and its effects stay.
+        if fault == "processed_500":
+            return ApiResult(500, {"ok": False, "error": "fatal_error"})
+        if fault == "processed_reset":
+            return ApiResult(0, {"ok": False, "error": "connection_reset"}, reset=True)
+        return answer
 
     def _channel_key(self, params: dict[str, Any]) -> str | None:
         """The conversation a call is about, for per-channel rate limits."""

@@ -95,6 +95,14 @@ class Oneness:
         self.settle()
         return "\n".join(e.all_text() for e in self.slack.ephemerals(user)[before:])
 
+    def files_processed(self) -> None:
+        """Wait until Slack has processed every upload, as a person who looks later would.
+
+        Slack finishes an upload a moment after files.completeUploadExternal answers; until
+        then a slack_file block showing it is refused (the local Slack does the same).
+        """
+        self.slack.wait_for(lambda: all(self.slack.file_processed(f.id) for f in self.slack.files))
+
     def tick(self, *, force: bool = False, team_id: int | None = None) -> TickReport:
         """Run the scheduler's tick now."""
         report = tick(self.deps, force=force, team_id=team_id)

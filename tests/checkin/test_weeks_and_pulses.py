@@ -73,7 +73,7 @@ def test_home_check_in_now_button_opens_the_modal(oneness: Oneness) -> None:
 def test_deactivated_account_is_no_longer_prompted(oneness: Oneness) -> None:
     oneness.slash("ULEAD", "setup <#CTEAM|team> Rocket")
     oneness.slash("ULEAD", "add <@UANN> <@UBOB>", channel="CTEAM")
-    oneness.driver.event({"type": "user_change", "user": {"id": "UBOB", "deleted": True}})
+    oneness.driver.deactivate("UBOB")  # user_change with the whole user, as Slack sends it
     oneness.settle()
     with transaction(oneness.deps.sessions) as session:
         active = {m.user_id: m.active for m in session.scalars(select(Member))}

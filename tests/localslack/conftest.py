@@ -15,7 +15,11 @@ GENERAL = "CGENERAL"
 
 @pytest.fixture
 def slack() -> Iterator[LocalSlack]:
-    """A running local Slack: alice, bob, deactivated carol, another bot, #general."""
+    """A running local Slack: alice, bob, deactivated carol, another bot, #general.
+
+    It grants every scope (`manifest=None`) so each test exercises one rule; the scope
+    checks against the repository's manifest.yml have tests of their own.
+    """
     users = [
         User(ALICE, "alice", "Alice A", tz="Europe/Berlin"),
         User(BOB, "bob", "Bob B"),
@@ -23,7 +27,7 @@ def slack() -> Iterator[LocalSlack]:
         User(ROBOT, "robot", is_bot=True),
     ]
     channels = [Channel(GENERAL, "general", members=[ALICE, BOB, "UBOT"])]
-    with LocalSlack(users=users, channels=channels) as local:
+    with LocalSlack(users=users, channels=channels, manifest=None) as local:
         yield local
 
 

@@ -16,7 +16,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from localslack import LocalSlack, SlackDriver, field_values
+from localslack import Channel, LocalSlack, SlackDriver, field_values
 
 SECRET = "local-signing-secret"
 ALICE, BOB, GENERAL = "UALICE", "UBOB", "CGENERAL"
@@ -105,8 +105,9 @@ def on_submit(ack: Ack, view: dict[str, Any], body: dict[str, Any], client: WebC
 
 
 def on_message(event: dict[str, Any], say: Callable[..., Any]) -> None:
-    """DMs are echoed."""
-    say(f"echo: {event['text']}")
+    """DMs are echoed (files and edits too, by their text)."""
+    text = event["message"]["text"] if event.get("subtype") == "message_changed" else event["text"]
+    say(f"echo: {text}")
 
 
 def home_view(text: str) -> dict[str, Any]:
@@ -137,6 +138,10 @@ def on_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     client.views_publish(user_id=body["user"]["id"], view=home_view("Refreshed"))
 
 
+def on_noted(event: dict[str, Any]) -> None:
+    """Events the app only takes note of (joins, user changes)."""
+
+
 def build_app(slack: LocalSlack) -> App:
     """A small Bolt app using the local Slack as its Web API."""
     app = App(
@@ -148,6 +153,8 @@ def build_app(slack: LocalSlack) -> App:
     app.event("message")(on_message)
     app.event("app_home_opened")(on_home)
     app.action("refresh")(on_refresh)
+    app.event("member_joined_channel")(on_noted)
+    app.event("user_change")(on_noted)
     return app
 
 
@@ -282,3 +289,79 @@ def test_socket_mode_slash_and_modal(slack: LocalSlack, socket_driver: SlackDriv
     assert echoed.ok
     slack.wait_for(lambda: len(slack.dms(BOB)) == 2)
     assert json.dumps(slack.deliveries[-1].payload["event"]["text"]) == '"ping"'
+
+
+def test_dm_with_a_file(slack: LocalSlack, http_driver: SlackDriver) -> None:
+    reply = http_driver.dm_with_file(BOB, "6 see screenshot", filename="shot.png")
+    assert reply is not None and reply.ok
+    event = slack.deliveries[-1].payload["event"]
+    assert (event["type"], event["subtype"], event["channel_type"]) == (
+        "message",
+        "file_share",
+        "im",
+    )
+    assert event["text"] == "6 see screenshot" and event["upload"] is True
+    [shared] = event["files"]
+    assert shared["name"] == "shot.png" and shared["user"] == BOB and shared["mimetype"]
+    assert "team" not in event  # file_share events carry none (slack-api-specs#62)
+    slack.wait_for(lambda: len(slack.dms(BOB)) == 2)
+    assert slack.dms(BOB)[0].files[0]["id"] == shared["id"]
+    assert slack.dms(BOB)[1].text == "echo: 6 see screenshot"
+
+
+def test_an_edited_dm(slack: LocalSlack, http_driver: SlackDriver) -> None:
+    http_driver.dm(BOB, "6")
+    [said] = [m for m in slack.wait_for(lambda: slack.dms(BOB)) if m.user == BOB]
+    reply = http_driver.edit_dm(BOB, said, "7 actually")
+    assert reply is not None and reply.ok
+    event = slack.deliveries[-1].payload["event"]
+    assert (event["subtype"], event["channel"], event["hidden"]) == (
+        "message_changed",
+        slack.dm_id(BOB),
+        True,
+    )
+    assert event["message"]["ts"] == said.ts and event["message"]["text"] == "7 actually"
+    assert event["message"]["edited"] == {"user": BOB, "ts": event["ts"]}
+    assert event["previous_message"]["text"] == "6" and "edited" not in event["previous_message"]
+    assert slack.dms(BOB)[0].text == "7 actually" and slack.dms(BOB)[0].edited
+    slack.wait_for(lambda: slack.dms(BOB)[-1].text == "echo: 7 actually")
+
+
+def test_invite_sends_member_joined_channel(slack: LocalSlack, http_driver: SlackDriver) -> None:
+    slack.add_channel(Channel("CNEW", "new", members=[ALICE]))
+    reply = http_driver.invite("CNEW", inviter=ALICE)
+    assert reply is not None and reply.ok
+    event = slack.deliveries[-1].payload["event"]
+    assert {k: event[k] for k in ("type", "user", "channel", "channel_type", "inviter")} == {
+        "type": "member_joined_channel",
+        "user": "UBOT",
+        "channel": "CNEW",
+        "channel_type": "C",
+        "inviter": ALICE,
+    }
+    assert slack.is_member("CNEW")
+    # Someone joining a channel the bot is not in: the bot hears nothing.
+    slack.add_channel(Channel("COTHER", "other", members=[ALICE]))
+    assert http_driver.invite("COTHER", BOB, inviter=ALICE) is None
+
+
+def test_deactivation_sends_user_change(slack: LocalSlack, http_driver: SlackDriver) -> None:
+    reply = http_driver.deactivate(BOB)
+    assert reply is not None and reply.ok
+    event = slack.deliveries[-1].payload["event"]
+    assert event["type"] == "user_change"
+    assert (event["user"]["id"], event["user"]["deleted"]) == (BOB, True)
+    assert event["user"]["profile"]["display_name"] == "bob"
+    with pytest.raises(ValueError, match="deactivated"):
+        http_driver.dm(BOB, "hello?")
+
+
+def test_home_clicks_have_no_response_url(slack: LocalSlack, http_driver: SlackDriver) -> None:
+    http_driver.app_home_opened(ALICE)
+    home = slack.wait_for(lambda: slack.home_view(ALICE))
+    http_driver.click_in_view(ALICE, home, "refresh")
+    payload = slack.deliveries[-1].payload
+    assert payload["type"] == "block_actions"
+    assert payload["container"] == {"type": "view", "view_id": home["id"]}
+    assert payload["view"]["type"] == "home" and payload["view"]["id"] == home["id"]
+    assert "response_url" not in payload and "response_urls" not in payload

@@ -85,6 +85,7 @@ def test_summary_now_keeps_the_week_open_and_lead_dashboard_shows_chart(oneness:
         cycle = session.scalar(select(Cycle))
         assert cycle is not None and cycle.closed_at is None
     o.advance_to(MONDAY_9AM)
+    o.files_processed()  # the lead opens the Home after Slack has processed the chart
     o.driver.app_home_opened("ULEAD")
     o.settle()
     home = o.slack.home_view("ULEAD")
