@@ -20,6 +20,8 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers storage localslack tests bench
+	$(BIN)/ruff format --check bot handlers storage localslack tests bench
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format bot handlers storage localslack tests bench

@@ -101,7 +101,7 @@ class ConversationMethods(Methods):
         self.ws.grants.require_for(method, [self.ws.conversation_kind(channel)])
         info = self.ws.channels.get(channel)
         outside = info is not None and self.ws.identity.bot_user_id not in info.members
-        if outside and (member or info.is_private):
+        if info is not None and outside and (member or info.is_private):
             self.ws.require_member(channel)
         return channel
 

@@ -548,8 +548,10 @@ class SlackDriver:
         if not self.signing_secret:
             raise ValueError("no signing secret")
         stamp = str(timestamp if timestamp is not None else int(time.time()))
-        signature = SignatureVerifier(self.signing_secret).generate_signature(
-            timestamp=stamp, body=body.decode()
+        signature = str(
+            SignatureVerifier(self.signing_secret).generate_signature(
+                timestamp=stamp, body=body.decode()
+            )
         )
         return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 

@@ -85,7 +85,7 @@ class RateLimiter:
             return None
         buckets: list[_Bucket] = []
         if limit.per_second is not None:
-            key = (method, None)
+            key: tuple[str, str | None] = (method, None)
             if key not in self._buckets:
                 self._buckets[key] = _bucket(limit.per_second, limit.burst, now)
             buckets.append(self._buckets[key])

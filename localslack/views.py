@@ -179,7 +179,8 @@ class ViewMethods(Methods):
             errors = self.ws.slack_file_errors(view["blocks"], time.monotonic())
         if errors:
             raise ApiError("invalid_blocks", **slack_errors(errors))
-        return view
+        published: dict[str, Any] = view
+        return published
 
     def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         """Open a modal for the user whose interaction issued the trigger_id."""

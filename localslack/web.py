@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import socket
 import struct
-from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from localslack.webapi import WebApi
@@ -137,7 +136,7 @@ def _body_params(body: bytes, content_type: str) -> dict[str, Any]:
 def _multipart(body: bytes, content_type: str) -> list[tuple[str, str | None, bytes]]:
     """(field name, filename, bytes) of each part of a multipart body."""
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = cast(EmailMessage, BytesParser(policy=HTTP).parsebytes(head + body))
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
     parts: list[tuple[str, str | None, bytes]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
