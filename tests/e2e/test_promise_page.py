@@ -83,7 +83,9 @@ def _report(port: int, token: str) -> int:
 def test_http_mode_serves_the_page_beside_slack(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'o.db'}"
     token = _team_with_page(url)
-    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team", members=["UBOT"])]) as slack:
+    with LocalSlack(
+        users=PEOPLE, channels=[Channel(id="CTEAM", name="team", members=["UBOT"])]
+    ) as slack:
         port = free_port()
         env = slack_env(slack, url, port) | {"ONENESS_PUBLIC_URL": f"http://127.0.0.1:{port}"}
         with replica(env, tmp_path) as bot:
@@ -101,7 +103,9 @@ def test_http_mode_serves_the_page_beside_slack(tmp_path: Path) -> None:
 def test_socket_mode_serves_only_the_page_on_port_when_public(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'o.db'}"
     token = _team_with_page(url)
-    with LocalSlack(users=PEOPLE, channels=[Channel(id="CTEAM", name="team", members=["UBOT"])]) as slack:
+    with LocalSlack(
+        users=PEOPLE, channels=[Channel(id="CTEAM", name="team", members=["UBOT"])]
+    ) as slack:
         port = free_port()
         env = slack_env(slack, url, port) | {
             "SLACK_APP_TOKEN": slack.app_token,
