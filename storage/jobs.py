@@ -14,12 +14,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Table,
     and_,
     delete,
     exists,
@@ -52,7 +53,7 @@ class ClaimedJob:
     user_id: str | None
 
 
-_TABLE = Job.__table__
+_TABLE = cast(Table, Job.__table__)
 # Built once: the ORM insert construct costs twice the CPU of the insert itself (bench/ack.py).
 _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 
