@@ -301,7 +301,7 @@ def _csat(deps: Deps, inv: Invocation, command: c.LogCsat) -> Reply:
             ),
         )
         name = team.name
-    about = f"<@{person.id}>" if person else f"the whole of {escape(name)}"
+    about = f"<@{person.id}>" if person else "the whole team"
     return text_reply(
         f"Logged a customer rating of {command.score}/5 for {about} in {escape(name)}. "
         "It appears beside the self-ratings in the weekly summary."

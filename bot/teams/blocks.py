@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checkin.rules import VISIBILITY_LABELS
 from bot.commands.grammar import WEEKDAYS, parse_time, parse_zone
 from bot.platform.blocks import (
     Block,
@@ -165,7 +164,8 @@ def membership_reply(verb: str, team_name: str, result: MembershipResult) -> Rep
     name = escape(team_name)
     lines: list[str] = []
     if result.done:
-        lines.append(f"{verb.capitalize()} {_people([p.id for p in result.done])} in {name}.")
+        where = {"added": "to", "removed": "from", "made lead": "of"}.get(verb, "in")
+        lines.append(f"{verb.capitalize()} {_people([p.id for p in result.done])} {where} {name}.")
         if verb == "added":
             lines.append(
                 "Each was sent a DM saying who added them, when prompts come and who sees "
@@ -219,7 +219,9 @@ def welcome_message(w: Welcome) -> Reply:
     """The DM a person gets on being added to a team, with a Leave team button."""
     name = escape(w.team_name)
     leads = ", ".join(f"<@{lead}>" for lead in w.leads) or "the team's leads"
-    default = VISIBILITY_LABELS.get(w.default_visibility, w.default_visibility)
+    default = {"team": "named", "anonymous": "anonymous", "leads": "leads only"}.get(
+        w.default_visibility, w.default_visibility
+    )
     lines = [
         f":wave: <@{w.added_by}> added you to *{name}* on Oneness; its channel is "
         f"<#{w.channel_id}>.",
@@ -228,10 +230,10 @@ def welcome_message(w: Welcome) -> Reply:
         "30 seconds; you can also just reply with a number.",
         "*Who sees what*",
         f"• Your leads ({leads}) see your name, your score and your note.",
-        "• The channel sees only what your visibility allows. *Anonymous* (the team's default"
-        f" is “{default}”): a nudge says “a teammate could use help”, never your name, score"
-        " or note. *Team*: you are named, with your score and note. *Leads only*: nothing is"
-        " posted in the channel.",
+        f"• The channel sees only what your visibility allows (this team's default: {default})."
+        " *Anonymous*: a nudge says “a teammate could use help”, never your name, score or"
+        " note. *Team*: you are named, with your score and note. *Leads only*: nothing is"
+        " posted in the channel. You choose with each check-in.",
         "• While a week is open, teammates see only how many have answered; the team's figures"
         " come in the closing summary, and only from 3 answers.",
         "Not for you? Leave any time; your past answers stay with the leads until you type"
