@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.checkin.blocks import CheckinContext, me_reply, trend_reply
 from bot.checkin.history import my_history
 from bot.checkin.service import modal_for
@@ -149,15 +151,21 @@ def _send(deps: Deps, inv: Invocation, command: c.SendPrompts) -> Reply:
     )
 
 
+def _led_team(session: Session, inv: Invocation, command: c.Command, doing: str) -> Team:
+    """The command's team, refused unless the caller leads it."""
+    team = teams.resolve_team(
+        session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
+    )
+    teams.require_lead(session, team, inv.user_id, doing)
+    return team
+
+
 def _change_team(
     deps: Deps, inv: Invocation, command: c.Command, doing: str, change: Callable[[Team], None]
 ) -> Team:
     """Apply a lead's change to the command's team; the returned row is detached and readable."""
     with transaction(deps.sessions) as session:
-        team = teams.resolve_team(
-            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
-        )
-        teams.require_lead(session, team, inv.user_id, doing)
+        team = _led_team(session, inv, command, doing)
         change(team)
         return team
 
@@ -180,10 +188,7 @@ def _this_week_text(week: schedule.ThisWeek) -> str:
 def _schedule(deps: Deps, inv: Invocation, command: c.SetSchedule) -> Reply:
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
-        team = teams.resolve_team(
-            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
-        )
-        teams.require_lead(session, team, inv.user_id, "change the schedule")
+        team = _led_team(session, inv, command, "change the schedule")
         team.prompt_weekday, team.prompt_time = command.weekday, command.time
         if command.tz == "local":
             team.member_local = True
@@ -205,10 +210,7 @@ def _local_moment(when: datetime, tz: str) -> str:
 def _summary_at(deps: Deps, inv: Invocation, command: c.SetSummaryAt) -> Reply:
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
-        team = teams.resolve_team(
-            session, user_id=inv.user_id, channel_id=inv.channel_id, team_name=command.team
-        )
-        teams.require_lead(session, team, inv.user_id, "change the summary time")
+        team = _led_team(session, inv, command, "change the summary time")
         team.summary_weekday, team.summary_time = command.weekday, command.time
         moved = schedule.move_open_weeks(session, team, now)
         name, tz = team.name, team.timezone

@@ -27,6 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from bot.promise import ids
+from localslack.demo import CHROMIUM_FLAGS
 from storage.db import transaction
 from storage.models import CustomerRating, RateCount
 from tests.harness import Oneness
@@ -43,16 +44,6 @@ from tests.promise.conftest import (
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "promise-page"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 FRIDAY = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 SECURITY = {
     "X-Content-Type-Options": "nosniff",
@@ -72,7 +63,7 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         pytest.skip(missing)
     options = Options()
     options.binary_location = chromium
-    for flag in FLAGS:
+    for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
     options.add_argument("--window-size=1100,1600")
