@@ -142,9 +142,11 @@ def register(app: App, deps: Deps) -> None:
         stored, reply = answer_text(
             deps, user, event.get("text") or "", channel=channel, ts=event.get("ts")
         )
-        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
-        if stored is not None:
-            after_answer(deps, user, stored)
+        try:
+            client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        finally:  # the answer is stored: a failed reply must not skip the drop rule
+            if stored is not None:
+                after_answer(deps, user, stored)
 
     @guarded(tell_by_respond)
     def team_picked(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,9 @@ from storage.kinds import CheckinKind, CheckinSource, DeliveryStatus, Visibility
 from storage.models import CheckIn, Cycle, Team
 
 log = logging.getLogger("oneness.checkin")
+
+# Slack refusing or failing a call (after the client's own retries), or the connection.
+SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
 
 HOW_TO = (
     "To check in, reply with a number from 1 to 10 and, if you like, what is causing discord: "
@@ -344,7 +348,16 @@ def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
         kinds = ("prompt", "reminder") if answer is not None else ("prompt",)
         targets = _prompt_targets(session, cycle_id, user_id, kinds)
     for channel, ts in targets:
+        _update(deps, channel, ts, reply)
+
+
+def _update(deps: Deps, channel: str, ts: str, reply: Reply) -> None:
+    """Edit a prompt in place. The answer is stored before this: a Slack failure here leaves
+    the old wording in the DM, and must not stop what follows the answer (the drop rule)."""
+    try:
         deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+    except SLACK_TROUBLE as error:
+        log.warning("could not update the prompt %s in %s: %s", ts, channel, error)
 
 
 def restore_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
@@ -361,7 +374,7 @@ def restore_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
         )
         targets = _prompt_targets(session, cycle_id, user_id)
     for channel, ts in targets[:1]:
-        deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+        _update(deps, channel, ts, reply)
 
 
 def context_for_cycle(deps: Deps, cycle_id: int) -> CheckinContext:

@@ -109,11 +109,6 @@ def test_a_long_leads_summary_still_reaches_the_lead(oneness: Oneness) -> None:
     assert [m for m in o.dms("ULEAD") if "Leads' summary" in m.all_text()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 3: chat.postMessage must not be retried blindly by the client; "
-    "after a failure Slack may have acted on, deliver looks in the DM history first",
-)
 @pytest.mark.parametrize("kind", AFTER_KINDS)
 def test_prompts_are_posted_once_when_slack_fails_after_posting(
     oneness: Oneness, kind: str
@@ -129,11 +124,6 @@ def test_prompts_are_posted_once_when_slack_fails_after_posting(
         assert len(prompts) == 1, (user, len(prompts))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 3 and issue 12 rule 1: a Slack failure while replying to an answer "
-    "(updating the prompt) must not lose the rally; the stored answer still runs the drop rule",
-)
 def test_a_slack_error_on_the_reply_does_not_lose_the_rally(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN", "UBOB")
