@@ -18,6 +18,7 @@ from bot.checkin.service import (
     answer_text,
     change_visibility,
     context_for_cycle,
+    edit_text,
     modal_for,
     not_a_score,
     pulse_context,
@@ -28,7 +29,7 @@ from bot.platform.blocks import Reply
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import NotFound, UsageError
-from bot.rally.service import after_checkin
+from bot.rally.service import after_checkin, follow_checkin
 from handlers.flow import ack_then
 from handlers.guard import Tell, guarded, parse_id, tell_by_respond
 
@@ -132,7 +133,14 @@ def register(app: App, deps: Deps) -> None:
 
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if event.get("subtype") == "message_changed":
+            dm_edited(body, event, client)
+            return
+        # A message with a file ("6 see screenshot") counts by its text; other subtypes
+        # (joins, deletions, bot messages) are not answers.
+        if event.get("subtype") not in (None, "file_share"):
             return
         user, channel = event.get("user"), event.get("channel")
         if not user or not channel:
@@ -146,6 +154,27 @@ def register(app: App, deps: Deps) -> None:
             client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
         finally:  # the answer is stored: a failed reply must not skip the drop rule
             if stored is not None:
+                after_answer(deps, user, stored)
+
+    def dm_edited(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        message = event.get("message") or {}
+        before = event.get("previous_message") or {}
+        user, channel, ts = message.get("user"), event.get("channel"), message.get("ts")
+        if message.get("bot_id") or not user or not channel or not ts:
+            return  # the bot's own edits (prompts it updated) come back as events too
+        if message.get("text") == before.get("text"):
+            return  # a link preview or a file added: the words are the same
+        if not first_time(deps, f"event:{body.get('event_id') or event.get('ts')}"):
+            return
+        stored, reply = edit_text(deps, user, ts, message.get("text") or "")
+        try:
+            if reply is not None:
+                client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        finally:
+            if stored is not None:
+                # A rally this answer opened shows the new words; a new drop opens one.
+                edited = stored.checkins[0].id
+                follow_checkin(deps, edited, edited)
                 after_answer(deps, user, stored)
 
     @guarded(tell_by_respond)

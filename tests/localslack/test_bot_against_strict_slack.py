@@ -19,6 +19,7 @@ from storage.db import transaction
 from storage.models import CheckIn, Team
 from tests.checkin.test_weekly import FRIDAY_3PM_LONDON, make_team
 from tests.harness import Oneness
+from tests.summary.test_summary_and_export import MONDAY_9AM
 
 # A public channel the bot has not been invited to (a real team /invites it by hand).
 NO_BOT = Channel(id="CNOBOT", name="nobot", members=["ULEAD", "UANN", "UBOB"])
@@ -140,11 +141,6 @@ def test_a_slack_error_on_the_reply_does_not_lose_the_rally(oneness: Oneness) ->
     assert len(nudges) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: views.publish that fails on a slack_file still processing must "
-    "republish the Home without the image",
-)
 def test_the_home_is_published_while_the_chart_is_processing(oneness: Oneness) -> None:
     o = oneness
     o.slack.file_processing_seconds = 3600  # Slack has not finished with the chart yet
@@ -153,7 +149,8 @@ def test_the_home_is_published_while_the_chart_is_processing(oneness: Oneness) -
     for user, text in {"UANN": "6", "UBOB": "7", "UCAT": "8"}.items():
         o.driver.dm(user, text)
     o.settle()
-    o.slash("ULEAD", "summary", channel="CTEAM")
+    # The week closes: its summary has the chart (a lead's `summary` mid-week has none).
+    o.advance_to(MONDAY_9AM)
     assert o.slack.files and not o.slack.file_processed(o.slack.files[-1].id)
     o.driver.app_home_opened("ULEAD")
     o.settle()
@@ -161,11 +158,6 @@ def test_the_home_is_published_while_the_chart_is_processing(oneness: Oneness) -
     assert home is not None and "Dashboard" in str(home)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: Home-tab buttons have no response_url; Resolved on the App Home "
-    "must answer by republishing the Home, not respond()",
-)
 def test_resolved_on_the_home_tab_answers_on_the_home_tab(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN", "UBOB")
@@ -184,10 +176,6 @@ def test_resolved_on_the_home_tab_answers_on_the_home_tab(oneness: Oneness) -> N
     assert rally_ids.RALLY_RESOLVE not in str(o.slack.home_view("UBOB"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: a DM with a file (message subtype file_share) counts by its text",
-)
 def test_a_dm_with_a_file_counts_by_its_text(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN")
@@ -197,11 +185,6 @@ def test_a_dm_with_a_file_counts_by_its_text(oneness: Oneness) -> None:
     assert [(c.user_id, c.score, c.note) for c in checkins(o)] == [("UANN", 6, "see screenshot")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: an edit of my latest answer in the open week (message_changed) "
-    "updates it, and the reply says so",
-)
 def test_an_edited_answer_updates_it(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN")
