@@ -45,7 +45,13 @@ def tell_by_dm(kwargs: dict[str, Any]) -> Tell:
     """Report to the person who acted, in their DM with the bot."""
     client: WebClient = kwargs["client"]
     body = kwargs["body"]
-    user = str((body.get("user") or {}).get("id") or (body.get("event") or {}).get("user"))
+    event = body.get("event") or {}
+    # An edited message's author is in the message, not the event (message_changed).
+    user = str(
+        (body.get("user") or {}).get("id")
+        or event.get("user")
+        or (event.get("message") or {}).get("user")
+    )
 
     def tell(reply: Reply) -> None:
         client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
