@@ -302,3 +302,28 @@ def shared_with_team_message(card: RallyCard, channel_id: str | None) -> Reply:
             actions(*elements, block_id="told_actions"),
         ],
     )
+
+
+def released_to_member(card: RallyCard, why: str) -> Reply:
+    """The member hears that their help has no owner any more, and why."""
+    line = (
+        f"The person who owned getting you {_help_phrase(card.help)} in "
+        f"*{escape(card.team_name)}* {why}, so nobody owns it now. Your teammates can offer "
+        "again, and your leads know."
+    )
+    return Reply(
+        text=f"Your help in {escape(card.team_name)} has no owner now.", blocks=[section(line)]
+    )
+
+
+def released_to_leads(card: RallyCard, why: str) -> Reply:
+    """The leads hear that a rally is open again: its owner left or was deactivated."""
+    who = f"<@{card.member_id}>" if card.visibility != "anonymous" else "a teammate"
+    line = (
+        f":warning: Nobody owns the help for {who} in *{escape(card.team_name)}* any more: "
+        f"its owner {why}. It is open again; someone can click “I'll own this”."
+    )
+    return Reply(
+        text=f"A request for help in {escape(card.team_name)} has no owner now.",
+        blocks=[section(line)],
+    )

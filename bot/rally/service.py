@@ -24,6 +24,8 @@ from bot.rally.blocks import (
     offer_to_member,
     owner_message,
     owner_to_member,
+    released_to_leads,
+    released_to_member,
     shared_with_team_message,
     still_need_message,
 )
@@ -382,6 +384,44 @@ def withdraw(deps: Deps, team_id: int, user_id: str) -> bool:
         rally_id = rally.id
     refresh(deps, rally_id)
     return True
+
+
+# Why an owner stopped owning, as the member and the leads are told.
+LEFT = "left the team"
+REMOVED = "was removed from the team"
+DEACTIVATED = "is no longer in this Slack workspace"
+FORGOTTEN = "asked to be forgotten"
+
+
+def release_owner(deps: Deps, user_id: str, *, why: str, team_id: int | None = None) -> int:
+    """Someone who owns rallies is no longer there to help (removed, left, deactivated,
+    forgotten): each rally goes back to open, its messages say so, and the member and the
+    leads are told. Returns how many were released."""
+    now = deps.clock.now()
+    released: list[tuple[RallyCard, list[str]]] = []
+    with transaction(deps.sessions) as session:
+        for row in store.rallies_owned_by(session, user_id, team_id):
+            row.owner_id, row.updated_at = None, now
+            released.append((_card(session, row), team_store.lead_ids(session, row.team_id)))
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    for card, leads in released:
+        log.info("rally %s has no owner now (%s)", card.rally_id, why)
+        refresh(deps, card.rally_id)
+        _dm(
+            deps,
+            f"rally:{card.rally_id}:released:{stamp}",
+            card.member_id,
+            released_to_member(card, why),
+        )
+        for lead in leads:
+            if lead not in (card.member_id, user_id):
+                _dm(
+                    deps,
+                    f"rally:{card.rally_id}:released:{stamp}:leads:{lead}",
+                    lead,
+                    released_to_leads(card, why),
+                )
+    return len(released)
 
 
 def withdraw_by_member(deps: Deps, rally_id: int, user_id: str) -> str:

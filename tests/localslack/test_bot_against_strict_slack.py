@@ -197,10 +197,6 @@ def test_an_edited_answer_updates_it(oneness: Oneness) -> None:
     assert [(c.score, c.note) for c in checkins(o)] == [(4, "worse than I said")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 8: a deactivated lead (user_change) is dropped from the team's leads",
-)
 def test_a_deactivated_lead_is_no_longer_a_lead(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN", "UBOB")
