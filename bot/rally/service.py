@@ -74,7 +74,14 @@ def _card(session: Session, rally: Rally) -> RallyCard:
         status=rally.status,
         checkin_id=checkin.id if checkin else None,
         from_text=checkin is not None and checkin.source == CheckinSource.TEXT,
+        member_name=_display_name(session, rally.team_id, rally.user_id),
     )
+
+
+def _display_name(session: Session, team_id: int, user_id: str) -> str:
+    """The name a member had when last added (kept after they leave); "" when unknown."""
+    row = team_store.member(session, team_id, user_id)
+    return row.display_name if row is not None and row.display_name != user_id else ""
 
 
 def after_checkin(deps: Deps, checkins: Sequence[CheckIn]) -> None:
@@ -276,11 +283,12 @@ def offer_help(deps: Deps, rally_id: int, helper_id: str) -> str:
             return "You already offered to help; they have been told."
         card = _card(session, rally)
         offer_id = offer.id
+        helper_name = _display_name(session, rally.team_id, helper_id)
     _dm(
         deps,
         f"rally:{rally_id}:offer:{offer_id}",
         card.member_id,
-        offer_to_member(card, helper_id, offer_id),
+        offer_to_member(card, helper_id, offer_id, helper_name),
     )
     refresh(deps, rally_id)
     if card.visibility == "anonymous":
