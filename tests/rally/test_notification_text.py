@@ -71,7 +71,8 @@ def test_an_anonymous_rally_names_nobody_anywhere(team: Oneness) -> None:
     o.clock.advance(timedelta(days=2))
     o.tick()
     for message in bot_messages(o, "UANN", "UBOB", "ULEAD", "UCAT"):
-        assert "ann" not in message.text.lower().split() and "bob" not in message.text.lower().split()
+        words = message.text.lower().split()
+        assert "ann" not in words and "bob" not in words, message.text
     assert_no_ids(bot_messages(o, "UANN", "UBOB", "ULEAD", "UCAT"))
 
 
