@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 from bot.checkin import ids
 from bot.checkin.blocks import CheckinContext, PickTeam, read_checkin
 from bot.checkin.service import (
+    SLACK_TROUBLE,
     Stored,
     answer_button,
     answer_for_team,
@@ -32,6 +34,8 @@ from bot.platform.errors import NotFound, UsageError
 from bot.rally.service import after_checkin, follow_checkin
 from handlers.flow import ack_then
 from handlers.guard import Tell, guarded, parse_id, tell_by_respond
+
+log = logging.getLogger("oneness.handlers")
 
 SCORE_ACTION = re.compile(rf"^{ids.SCORE_PREFIX}(10|[1-9])$")
 # Action ids must differ within a block, so buttons of one kind carry a suffix.
@@ -156,11 +160,16 @@ def register(app: App, deps: Deps) -> None:
         stored, reply = answer_text(
             deps, user, event.get("text") or "", channel=channel, ts=event.get("ts")
         )
+        if stored is None:
+            client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+            return
         try:
             client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
-        finally:  # the answer is stored: a failed reply must not skip the drop rule
-            if stored is not None:
-                after_answer(deps, user, stored)
+        except SLACK_TROUBLE as error:
+            # The answer is stored (the prompt says so when it could be updated): "try again"
+            # would only store it twice. Slack may even have posted the reply before failing.
+            log.warning("could not reply to a DM answer in %s: %s", channel, error)
+        after_answer(deps, user, stored)
 
     def dm_edited(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         message = event.get("message") or {}
@@ -176,12 +185,15 @@ def register(app: App, deps: Deps) -> None:
         try:
             if reply is not None:
                 client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
-        finally:
-            if stored is not None:
-                # A rally this answer opened shows the new words; a new drop opens one.
-                edited = stored.checkins[0].id
-                follow_checkin(deps, edited, edited)
-                after_answer(deps, user, stored)
+        except SLACK_TROUBLE as error:
+            if stored is None:
+                raise
+            log.warning("could not reply to an edited answer in %s: %s", channel, error)
+        if stored is not None:
+            # A rally this answer opened shows the new words; a new drop opens one.
+            edited = stored.checkins[0].id
+            follow_checkin(deps, edited, edited)
+            after_answer(deps, user, stored)
 
     @guarded(tell_by_respond)
     def team_picked(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,9 @@ from storage.kinds import CheckinSource, DeliveryStatus, RallyStatus, Visibility
 from storage.models import CheckIn, Rally
 
 log = logging.getLogger("oneness.rally")
+
+# Slack refusing or failing a call (after the client's own retries), or the connection.
+SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
 
 ESCALATE_AFTER = timedelta(hours=24)
 
@@ -220,16 +224,22 @@ def refresh(deps: Deps, rally_id: int) -> None:
 
 def _post_nudge(deps: Deps, card: RallyCard, channel_id: str, number: int) -> None:
     message = nudge_message(card)
-    done = deliver(
-        deps,
-        Outgoing(
-            key=_nudge_key(card.rally_id, number),
-            kind="nudge",
-            channel=channel_id,
-            text=message.text,
-            blocks=message.blocks,
-        ),
-    )
+    try:
+        done = deliver(
+            deps,
+            Outgoing(
+                key=_nudge_key(card.rally_id, number),
+                kind="nudge",
+                channel=channel_id,
+                text=message.text,
+                blocks=message.blocks,
+            ),
+        )
+    except SLACK_TROUBLE as error:
+        # The rally is stored: the scheduler's next tick posts its nudge (due_rally_work's
+        # `unposted`), looking first for a post Slack made before failing.
+        log.warning("nudge of rally %s deferred: %s", card.rally_id, error)
+        return
     if done.status != DeliveryStatus.SENT:
         return
     with transaction(deps.sessions) as session:

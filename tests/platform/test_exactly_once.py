@@ -18,7 +18,7 @@ from bot.platform.slack import api_method, make_client, may_repeat
 from localslack import Faults
 from localslack.ratelimit import AFTER_KINDS
 from storage.db import transaction
-from storage.models import Cycle, Delivery
+from storage.models import CheckIn, Cycle, Delivery
 from tests.checkin.test_weekly import FRIDAY_3PM_LONDON, make_team
 from tests.harness import Oneness
 from tests.summary.test_summary_and_export import MONDAY_9AM
@@ -27,6 +27,11 @@ from tests.summary.test_summary_and_export import MONDAY_9AM
 def key_of(message: object) -> str:
     metadata = getattr(message, "metadata", None) or {}
     return str((metadata.get("event_payload") or {}).get("key", ""))
+
+
+def stored(o: Oneness) -> list[CheckIn]:
+    with transaction(o.deps.sessions) as session:
+        return list(session.scalars(select(CheckIn)))
 
 
 def request(url: str) -> HttpRequest:
@@ -81,6 +86,9 @@ def test_a_nudge_in_the_channel_is_posted_once(oneness: Oneness, kind: str) -> N
         assert row is not None and row.status == "sent" and row.message_ts == nudges[0].ts
     told = [m for m in o.dms("UANN") if key_of(m).startswith("rally:") and ":told:" in key_of(m)]
     assert len(told) == 1
+    # The answer was stored: nobody is asked to send it again.
+    assert not [m for m in o.dms("UANN") if "try again" in m.all_text()]
+    assert [(c.user_id, c.score) for c in stored(o)] == [("UANN", 2)]
 
 
 @pytest.mark.parametrize("kind", AFTER_KINDS)
