@@ -157,3 +157,23 @@ def test_an_edit_after_the_week_closed_changes_nothing(oneness: Oneness) -> None
     o.settle()
     assert checkins(o) == [("UANN", 6, "", "weekly")]
     assert "Only an edit of your latest answer" in last_reply(o, "UANN")
+
+
+def test_an_edited_pulse_in_the_open_week_is_updated(oneness: Oneness) -> None:
+    o = oneness
+    make_team(o, "UANN")
+    o.advance_to(FRIDAY_3PM_LONDON)
+    o.driver.dm("UANN", "6")
+    o.driver.dm("UANN", "5 a pulse")
+    o.settle()
+    _weekly, pulse = said(o, "UANN")
+    o.driver.edit_dm("UANN", pulse, "7 better after lunch")
+    o.settle()
+    assert checkins(o) == [
+        ("UANN", 6, "", "weekly"),
+        ("UANN", 7, "better after lunch", "pulse"),
+    ]
+    assert "Updated your answer to 7 (your check-in for Rocket)" in last_reply(o, "UANN")
+    o.driver.edit_dm("UANN", pulse, "7 better after lunch")  # the same words: nothing to say
+    o.settle()
+    assert "Updated your answer to 7" in last_reply(o, "UANN")
