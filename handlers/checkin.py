@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -12,12 +13,14 @@ from slack_sdk import WebClient
 from bot.checkin import ids
 from bot.checkin.blocks import CheckinContext, PickTeam, read_checkin
 from bot.checkin.service import (
+    SLACK_TROUBLE,
     Stored,
     answer_button,
     answer_for_team,
     answer_text,
     change_visibility,
     context_for_cycle,
+    edit_text,
     modal_for,
     not_a_score,
     pulse_context,
@@ -28,9 +31,11 @@ from bot.platform.blocks import Reply
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import NotFound, UsageError
-from bot.rally.service import after_checkin
+from bot.rally.service import after_checkin, follow_checkin
 from handlers.flow import ack_then
 from handlers.guard import Tell, guarded, parse_id, tell_by_respond
+
+log = logging.getLogger("oneness.handlers")
 
 SCORE_ACTION = re.compile(rf"^{ids.SCORE_PREFIX}(10|[1-9])$")
 # Action ids must differ within a block, so buttons of one kind carry a suffix.
@@ -44,7 +49,13 @@ def tell_by_dm(kwargs: dict[str, Any]) -> Tell:
     """Report to the person who acted, in their DM with the bot."""
     client: WebClient = kwargs["client"]
     body = kwargs["body"]
-    user = str((body.get("user") or {}).get("id") or (body.get("event") or {}).get("user"))
+    event = body.get("event") or {}
+    # An edited message's author is in the message, not the event (message_changed).
+    user = str(
+        (body.get("user") or {}).get("id")
+        or event.get("user")
+        or (event.get("message") or {}).get("user")
+    )
 
     def tell(reply: Reply) -> None:
         client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
@@ -132,7 +143,14 @@ def register(app: App, deps: Deps) -> None:
 
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if event.get("subtype") == "message_changed":
+            dm_edited(body, event, client)
+            return
+        # A message with a file ("6 see screenshot") counts by its text; other subtypes
+        # (joins, deletions, bot messages) are not answers.
+        if event.get("subtype") not in (None, "file_share"):
             return
         user, channel = event.get("user"), event.get("channel")
         if not user or not channel:
@@ -142,8 +160,39 @@ def register(app: App, deps: Deps) -> None:
         stored, reply = answer_text(
             deps, user, event.get("text") or "", channel=channel, ts=event.get("ts")
         )
-        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        if stored is None:
+            client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+            return
+        try:
+            client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        except SLACK_TROUBLE as error:
+            # The answer is stored (the prompt says so when it could be updated): "try again"
+            # would only store it twice. Slack may even have posted the reply before failing.
+            log.warning("could not reply to a DM answer in %s: %s", channel, error)
+        after_answer(deps, user, stored)
+
+    def dm_edited(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        message = event.get("message") or {}
+        before = event.get("previous_message") or {}
+        user, channel, ts = message.get("user"), event.get("channel"), message.get("ts")
+        if message.get("bot_id") or not user or not channel or not ts:
+            return  # the bot's own edits (prompts it updated) come back as events too
+        if message.get("text") == before.get("text"):
+            return  # a link preview or a file added: the words are the same
+        if not first_time(deps, f"event:{body.get('event_id') or event.get('ts')}"):
+            return
+        stored, reply = edit_text(deps, user, ts, message.get("text") or "")
+        try:
+            if reply is not None:
+                client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        except SLACK_TROUBLE as error:
+            if stored is None:
+                raise
+            log.warning("could not reply to an edited answer in %s: %s", channel, error)
         if stored is not None:
+            # A rally this answer opened shows the new words; a new drop opens one.
+            edited = stored.checkins[0].id
+            follow_checkin(deps, edited, edited)
             after_answer(deps, user, stored)
 
     @guarded(tell_by_respond)

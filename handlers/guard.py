@@ -63,11 +63,22 @@ def guarded(
 
 
 def tell_by_respond(kwargs: dict[str, Any]) -> Tell:
-    """Report through the request's response_url (slash commands, buttons)."""
+    """Report through the request's response_url (slash commands, buttons); a click on the
+    App Home has none, so its errors go to the person's DM with the bot."""
     respond = kwargs["respond"]
+    if respond.response_url is None:
+        client, user = kwargs["client"], ((kwargs.get("body") or {}).get("user") or {}).get("id")
+        return lambda reply: client.chat_postMessage(
+            channel=user, text=reply.text, blocks=reply.blocks
+        )
     return lambda reply: respond(
         text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False
     )
+
+
+def on_home_tab(body: dict[str, Any]) -> bool:
+    """Whether a click came from the App Home (whose clicks carry no response_url)."""
+    return (body.get("view") or {}).get("type") == "home" and not body.get("response_url")
 
 
 # Database ids are 64-bit at most; a larger number in a payload is forged or garbled.

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.checkin.service import refresh_prompt
+from bot.home.service import publish_home
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
@@ -25,7 +26,7 @@ from bot.promise.blocks import (
 from bot.promise.rules import Draft
 from handlers.checkin import ack_only, tell_by_dm
 from handlers.flow import ack_then
-from handlers.guard import guarded, tell_by_respond
+from handlers.guard import guarded, on_home_tab, tell_by_respond
 from storage.kinds import BreakOrigin
 
 Action = Callable[[Deps, int, str], str]
@@ -137,7 +138,11 @@ def register(app: App, deps: Deps) -> None:
         @guarded(tell_by_respond)
         def run(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             answer = act(deps, _button_id(action), body["user"]["id"])
-            respond(text=answer, response_type="ephemeral", replace_original=False)
+            if on_home_tab(body):
+                # No response_url to answer through: the Home itself shows what changed.
+                publish_home(deps, body["user"]["id"])
+            else:
+                respond(text=answer, response_type="ephemeral", replace_original=False)
 
         run.__name__ = f"promise_{act.__name__}"
         return run

@@ -8,13 +8,14 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.checkin.service import not_a_score
+from bot.home.service import publish_home
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
 from bot.rally import ids
 from bot.rally import service as rally
 from handlers.checkin import ack_only
 from handlers.flow import ack_then
-from handlers.guard import guarded, parse_id, tell_by_respond
+from handlers.guard import guarded, on_home_tab, parse_id, tell_by_respond
 
 Action = Callable[[Deps, int, str], str]
 
@@ -34,7 +35,11 @@ def register(app: App, deps: Deps) -> None:
             if number is None:
                 raise UsageError("That button is out of date.")
             answer = act(deps, number, body["user"]["id"])
-            respond(text=answer, response_type="ephemeral", replace_original=False)
+            if on_home_tab(body):
+                # No response_url to answer through: the Home itself shows what changed.
+                publish_home(deps, body["user"]["id"])
+            else:
+                respond(text=answer, response_type="ephemeral", replace_original=False)
 
         run.__name__ = f"rally_{act.__name__}"
         return run

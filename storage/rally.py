@@ -83,3 +83,11 @@ def rallies_helped_by(session: Session, user_id: str) -> Sequence[Rally]:
 def rally_for_checkin(session: Session, checkin_id: int) -> Rally | None:
     """The rally a check-in opened or last updated."""
     return session.scalar(select(Rally).where(Rally.checkin_id == checkin_id))
+
+
+def rallies_owned_by(session: Session, user_id: str, team_id: int | None = None) -> Sequence[Rally]:
+    """Open rallies the person owns (in one team, or in all when None)."""
+    query = select(Rally).where(Rally.status == RallyStatus.OPEN, Rally.owner_id == user_id)
+    if team_id is not None:
+        query = query.where(Rally.team_id == team_id)
+    return session.scalars(query.order_by(Rally.id)).all()

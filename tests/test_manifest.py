@@ -25,6 +25,8 @@ SCOPES = {
     "conversations_info": "channels:read",
     "conversations_list": "channels:read",
     "files_upload_v2": "files:write",
+    "files_getUploadURLExternal": "files:write",
+    "files_completeUploadExternal": "files:write",
     "views_open": None,
     "views_publish": None,
     "views_update": None,

@@ -156,3 +156,13 @@ def reshare(session: Session, row: CheckIn, visibility: str, *, now: datetime) -
         created_at=row.created_at,
     )
     return store.add_checkin(session, copy)
+
+
+def revise(session: Session, row: CheckIn, answer: Answer) -> CheckIn:
+    """An edited DM answer takes the message's new score and words in place: the message is
+    the answer, and words the person took back are not kept (its week, visibility and
+    dimension scores stay)."""
+    validate(answer)
+    row.score, row.note, row.help = answer.score, answer.note, answer.help
+    session.flush()
+    return row

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from bot.checkin._record import (
     record_weekly,
     remember_visibility,
     reshare,
+    revise,
 )
 from bot.checkin.blocks import (
     CheckinContext,
@@ -48,6 +50,9 @@ from storage.kinds import CheckinKind, CheckinSource, DeliveryStatus, Visibility
 from storage.models import CheckIn, Cycle, Team
 
 log = logging.getLogger("oneness.checkin")
+
+# Slack refusing or failing a call (after the client's own retries), or the connection.
+SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
 
 HOW_TO = (
     "To check in, reply with a number from 1 to 10 and, if you like, what is causing discord: "
@@ -271,6 +276,60 @@ def not_a_score(deps: Deps, user_id: str, checkin_id: int) -> str:
     return "Deleted. I won't read that message as a check-in; nothing of it is kept."
 
 
+EDITS_NOTE = (
+    "I saw you edited a message. Only an edit of your latest answer changes it, while its week "
+    "is open; to record how you are now, send a new message like `6 rough week`."
+)
+
+
+def edit_text(deps: Deps, user_id: str, ts: str, text: str) -> tuple[Stored | None, Reply | None]:
+    """A DM message edited: when it is the person's latest answer and its week is still open,
+    the answer takes the new score and note ("Updated your answer to 6"); other edits get a
+    short note. Returns what was changed and the reply (None when nothing needs saying)."""
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        row = checkin_store.by_message(session, user_id, ts)
+        team = team_store.team_by_id(session, row.team_id) if row is not None else None
+        if row is None or team is None or not _editable(session, team, row, now):
+            return None, text_reply(EDITS_NOTE)
+        _require_member(session, team, user_id)
+        answer = read_text_answer(text)  # UsageError for 0 or 11: the answer stays as it was
+        if answer is None:
+            return (
+                None,
+                text_reply(
+                    f"Your answer stays {row.score}/10: the edited message doesn't start with a "
+                    "score. To undo it, use “That wasn't a score” on my reply."
+                ),
+            )
+        if (answer.score, answer.note) == (row.score, row.note):
+            return None, None  # the same answer (Slack also sends this for link previews)
+        fresh = revise(session, row, answer)
+        weekly = fresh.kind == CheckinKind.WEEKLY
+        kind = "this week's check-in" if weekly else "your check-in"
+        reply = text_reply(
+            f"Updated your answer to {fresh.score} ({kind} for {escape(team.name)})."
+        )
+        cycle_id = fresh.cycle_id
+    if cycle_id is not None:
+        refresh_prompt(deps, user_id, cycle_id)
+    return Stored([fresh], weekly=weekly), reply
+
+
+def _editable(session: Session, team: Team, row: CheckIn, now: datetime) -> bool:
+    """The person's latest answer in the team, given while a week of the team is open."""
+    latest = checkin_store.recent_checkins(session, team.id, row.user_id, limit=1)
+    if not latest or latest[0].id != row.id:
+        return False
+    if row.cycle_id is not None:
+        cycle = checkin_store.cycle_by_id(session, row.cycle_id)
+        return cycle is not None and cycle.closed_at is None and now < cycle.closes_at
+    return any(
+        c.opens_at <= row.created_at and c.closed_at is None and now < c.closes_at
+        for c in checkin_store.team_open_cycles(session, team.id, now)
+    )
+
+
 def _pending_cycle(session: Session, team_id: int, user_id: str, now: datetime) -> Cycle | None:
     team = team_store.team_by_id(session, team_id)
     return due_week(session, team, user_id, now) if team is not None else None
@@ -344,7 +403,16 @@ def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
         kinds = ("prompt", "reminder") if answer is not None else ("prompt",)
         targets = _prompt_targets(session, cycle_id, user_id, kinds)
     for channel, ts in targets:
+        _update(deps, channel, ts, reply)
+
+
+def _update(deps: Deps, channel: str, ts: str, reply: Reply) -> None:
+    """Edit a prompt in place. The answer is stored before this: a Slack failure here leaves
+    the old wording in the DM, and must not stop what follows the answer (the drop rule)."""
+    try:
         deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+    except SLACK_TROUBLE as error:
+        log.warning("could not update the prompt %s in %s: %s", ts, channel, error)
 
 
 def restore_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
@@ -361,7 +429,7 @@ def restore_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
         )
         targets = _prompt_targets(session, cycle_id, user_id)
     for channel, ts in targets[:1]:
-        deps.client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+        _update(deps, channel, ts, reply)
 
 
 def context_for_cycle(deps: Deps, cycle_id: int) -> CheckinContext:

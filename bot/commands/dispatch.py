@@ -92,6 +92,11 @@ def _leave(deps: Deps, inv: Invocation, command: c.Leave) -> Reply:
     return teams.leave(deps, inv.user_id, team_id)
 
 
+def _step_down(deps: Deps, inv: Invocation, command: c.StepDown) -> Reply:
+    team_id = _team_id(deps, inv, command)
+    return teams.step_down(deps, inv.user_id, team_id, command.successor)
+
+
 def _team_id(deps: Deps, inv: Invocation, command: c.Command, doing: str | None = None) -> int:
     """The command's team id; `doing` given means only its leads may."""
     with transaction(deps.sessions) as session:
@@ -388,6 +393,7 @@ _HANDLERS: dict[type, Handler] = {
     c.RemoveMembers: _membership(teams.Change.REMOVE),
     c.MakeLeads: _membership(teams.Change.LEAD),
     c.Leave: _leave,
+    c.StepDown: _step_down,
     c.OpenCheckIn: _open_checkin,
     c.Me: _me,
     c.Status: _status,

@@ -28,6 +28,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("trend @user", "lead: that member's history"),
     ("add @a @b / remove @a", "lead: membership"),
     ("lead @a", "lead: make a lead"),
+    ("step-down [@next]", "lead: stop being a lead (the last lead names the next one)"),
     ("schedule fri 15:00 Europe/London", "lead: when prompts go out (`local`: each member's zone)"),
     ("summary-at mon 09:00", "lead: when the week closes and the summary posts"),
     ("rule floor 4 drop 2", "lead: the drop rule"),
@@ -116,6 +117,13 @@ class MakeLeads(Command):
     """Make people leads (lead)."""
 
     users: tuple[UserRef, ...]
+
+
+@dataclass(frozen=True)
+class StepDown(Command):
+    """Stop being a lead, naming the next lead when I am the last (lead)."""
+
+    successor: UserRef | None = None
 
 
 @dataclass(frozen=True)
@@ -307,6 +315,15 @@ def _remove(args: list[str], team: str | None) -> Command:
 
 def _lead(args: list[str], team: str | None) -> Command:
     return MakeLeads(_users(args, "lead @ann"), team=team)
+
+
+def _step_down(args: list[str], team: str | None) -> Command:
+    if not args:
+        return StepDown(team=team)
+    users = _users(args, "step-down @ann")
+    if len(users) != 1:
+        raise UsageError("`step-down` takes at most one person, the next lead: `step-down @ann`.")
+    return StepDown(users[0], team=team)
 
 
 def _trend(args: list[str], team: str | None) -> Command:
@@ -504,6 +521,7 @@ _PARSERS = {
     "add": _add,
     "remove": _remove,
     "lead": _lead,
+    "step-down": _step_down,
     "schedule": _schedule,
     "summary-at": _summary_at,
     "rule": _rule,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
 from bot.checkin.history import my_history, pending_prompts
 from bot.home.blocks import dashboard_blocks, home_view
 from bot.platform.blocks import Block
@@ -15,6 +20,8 @@ from bot.summary.status import week_status
 from bot.teams.service import led_teams
 from storage import teams as team_store
 from storage.db import transaction
+
+log = logging.getLogger("oneness.home")
 
 
 def publish_home(deps: Deps, user_id: str) -> None:
@@ -30,16 +37,18 @@ def _publish(deps: Deps, user_id: str) -> None:
         led = [week_status(session, t, now) for t in led_teams(session, user_id)]
         helping = rally.helping(session, user_id)
         promises = promise.home_blocks_for(session, user_id)
-        dashboards: list[Block] = []
+        dashboards: list[tuple[str, list[Block], str | None]] = []
         for team in led_teams(session, user_id):
             cycle = summaries.latest_cycle(session, team.id, now)
             if cycle is None:
                 continue
             gathered = summaries.gather(session, team, cycle, now=now)
-            dashboards += dashboard_blocks(
-                team.name,
-                summary_blocks(gathered.summary),
-                summaries.chart_of_latest(session, team.id),
+            dashboards.append(
+                (
+                    team.name,
+                    summary_blocks(gathered.summary),
+                    summaries.chart_of_latest(session, team.id),
+                )
             )
         teams = [
             (t.id, t.name)
@@ -54,12 +63,26 @@ def _publish(deps: Deps, user_id: str) -> None:
             ),
             None,
         )
-    view = home_view(
-        rows=rows,
-        tz=tz,
-        pending=pending,
-        led=led,
-        teams=teams,
-        extra=helping_blocks(helping, user_id) + promises + dashboards,
-    )
-    deps.client.views_publish(user_id=user_id, view=view)
+
+    def view(charts: bool) -> dict[str, Any]:
+        shown: list[Block] = []
+        for name, lines, chart in dashboards:
+            shown += dashboard_blocks(name, lines, chart if charts else None)
+        return home_view(
+            rows=rows,
+            tz=tz,
+            pending=pending,
+            led=led,
+            teams=teams,
+            extra=helping_blocks(helping, user_id) + promises + shown,
+        )
+
+    try:
+        deps.client.views_publish(user_id=user_id, view=view(charts=True))
+    except SlackApiError as error:
+        # Slack refuses the whole view while a chart it shows is still being processed (or
+        # was deleted): the Home goes out without the charts, and shows them when next opened.
+        if error.response.get("error") != "invalid_blocks" or not any(c for *_, c in dashboards):
+            raise
+        log.info("home of %s published without charts: %s", user_id, error.response.get("errors"))
+        deps.client.views_publish(user_id=user_id, view=view(charts=False))

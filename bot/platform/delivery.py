@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.platform.deps import Deps
 from storage import delivery as ledger
@@ -135,24 +135,34 @@ def _record(
 
 
 def _find_posted(deps: Deps, out: Outgoing) -> tuple[str, str] | None:
+    """Where an earlier attempt at `out` landed, found by the key in its metadata; None when
+    it did not (or the conversation cannot be read: then posting again is all we can do)."""
     channel = out.channel
-    if channel.startswith(("U", "W")):
-        channel = deps.client.conversations_open(users=channel)["channel"]["id"]
-    elif not channel.startswith("D"):
-        return None  # channel history needs scopes we do not ask for; nudges are not recovered
-    # The newest hundred messages of a DM with the bot reach back further than any retry.
-    history = deps.client.conversations_history(
-        channel=channel, include_all_metadata=True, limit=100
-    )
-    messages: list[dict[str, Any]] = history.get("messages", [])
+    try:
+        if channel.startswith(("U", "W")):
+            channel = deps.client.conversations_open(users=channel)["channel"]["id"]
+        messages = _recent(deps, channel)
+    except SlackApiError as error:
+        log.warning("cannot look for %s in %s: %s", out.key, channel, error.response.get("error"))
+        return None
     for message in messages:
         metadata = message.get("metadata") or {}
         if (
             metadata.get("event_type") == METADATA_TYPE
             and (metadata.get("event_payload") or {}).get("key") == out.key
         ):
-            return channel, message["ts"]
+            return channel, str(message["ts"])
     return None
+
+
+def _recent(deps: Deps, channel: str) -> list[dict[str, Any]]:
+    """The newest hundred messages of a conversation: an attempt that failed is retried within
+    minutes, and even a busy team channel does not get a hundred messages in between."""
+    history = deps.client.conversations_history(
+        channel=channel, include_all_metadata=True, limit=100
+    )
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    return messages
 
 
 def upload_once(
@@ -160,8 +170,10 @@ def upload_once(
 ) -> str | None:
     """Upload a file to a channel once under `key`; returns its file id (None if unreachable).
 
-    Slack's uploads carry no metadata to look for after a crash, so a crash between the
-    upload and the record can upload twice; everything else about a delivery holds.
+    Slack's three upload steps are made one by one so the file id is recorded before the step
+    that shares it (files.completeUploadExternal, which Slack may carry out and still fail).
+    An attempt after such a failure looks for a message showing that file before uploading
+    again; only a crash between asking for the upload and recording its id can share twice.
     """
     with key_lock(deps.engine, key) as mine:
         if not mine:
@@ -171,10 +183,16 @@ def upload_once(
             row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
             if row.status != DeliveryStatus.PENDING:
                 return row.message_ts if row.status == DeliveryStatus.SENT else None
+            earlier = row.message_ts if row.attempts > 0 else None
             row.attempts += 1
+        if earlier is not None and _file_shared(deps, channel, earlier):
+            log.info("upload %s was already shared (file %s); recorded it", key, earlier)
+            _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=earlier)
+            return earlier
         try:
-            response = deps.client.files_upload_v2(
-                channel=channel, content=content, filename=filename, title=title
+            file_id = _upload(deps, key, channel=channel, content=content, filename=filename)
+            deps.client.files_completeUploadExternal(
+                files=[{"id": file_id, "title": title}], channel_id=channel
             )
         except SlackApiError as error:
             reason = str(error.response.get("error"))
@@ -182,7 +200,45 @@ def upload_once(
                 _record(deps, key, DeliveryStatus.FAILED, error=reason)
                 return None
             raise
-        file_id = str((response.get("file") or {}).get("id") or response["files"][0]["id"])
         # The file id is kept where a message's ts would be: it is what later views refer to.
         _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=file_id)
         return file_id
+
+
+def _upload(deps: Deps, key: str, *, channel: str, content: bytes, filename: str) -> str:
+    """Steps one and two of an upload (both safe to repeat); the new file's id is recorded on
+    the pending delivery before it is shared."""
+    slot = deps.client.files_getUploadURLExternal(filename=filename, length=len(content))
+    file_id, url = str(slot["file_id"]), str(slot["upload_url"])
+    with transaction(deps.sessions) as session:
+        row = ledger.get(session, key)
+        assert row is not None
+        row.channel_id, row.message_ts = channel, file_id
+    # The client's own upload step (files_upload_v2 uses it), with its timeout, proxy and TLS.
+    sent = deps.client._upload_file(
+        url=url,
+        data=content,
+        logger=log,
+        timeout=deps.client.timeout,
+        proxy=deps.client.proxy,
+        ssl=deps.client.ssl,
+    )
+    if sent.status != 200:
+        raise SlackRequestError(f"uploading {key} failed with HTTP {sent.status}")
+    return file_id
+
+
+def _file_shared(deps: Deps, channel: str, file_id: str) -> bool:
+    """Whether a recent message in `channel` shows the file (its share went through)."""
+    try:
+        messages = _recent(deps, channel)
+    except SlackApiError as error:
+        log.warning(
+            "cannot look for file %s in %s: %s", file_id, channel, error.response.get("error")
+        )
+        return False
+    return any(
+        (shared or {}).get("id") == file_id
+        for message in messages
+        for shared in message.get("files") or []
+    )

@@ -1,8 +1,16 @@
-"""The Web API client: our base URL, and slack-sdk's retry handlers for errors and 429s."""
+"""The Web API client: our base URL, and slack-sdk's retry handlers for errors and 429s.
+
+Calls that may create something (a message, a shared file) are never retried by the client
+after a connection error or a 5xx: Slack may have acted before failing (its `fatal_error`
+says so), and a blind retry would post twice. Such a failure goes back to the caller
+(bot.platform.delivery), which looks for the message by its key before posting again. A 429
+is retried for every method: Slack refuses a call over its limit before running it.
+"""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -13,6 +21,62 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+
+# Methods whose effect a second call would repeat (a second message, a second share).
+NOT_IDEMPOTENT = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "files.upload",
+        "files.completeUploadExternal",
+        "files.remote.add",
+        "files.remote.share",
+    }
+)
+
+
+def api_method(url: str) -> str:
+    """The Web API method a request URL calls (`…/api/chat.postMessage` → `chat.postMessage`)."""
+    return urlsplit(url).path.rstrip("/").rpartition("/")[2]
+
+
+def may_repeat(request: HttpRequest) -> bool:
+    """Whether sending `request` twice is harmless."""
+    return api_method(request.url) not in NOT_IDEMPOTENT
+
+
+class IdempotentConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """Retry a reset or refused connection, but only for calls that are safe to repeat."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return may_repeat(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
+    """Retry a 500 or 503, but only for calls that are safe to repeat."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return may_repeat(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
 
 
 class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
@@ -45,14 +109,15 @@ class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
 
 
 def make_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
-    """A WebClient that retries connection errors, 5xx answers and 429s (after Retry-After)."""
+    """A WebClient that retries 429s (after Retry-After), and connection errors and 5xx
+    answers of the calls that are safe to repeat."""
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
+            IdempotentConnectionErrorRetryHandler(max_retry_count=2),
+            IdempotentServerErrorRetryHandler(max_retry_count=2),
             ExactRetryAfterHandler(max_retry_count=10),
         ],
     )

@@ -12,6 +12,7 @@ from bot.platform.deps import Deps
 from bot.platform.errors import Conflict
 from bot.platform.escape import escape
 from bot.promise import service as promise
+from bot.rally import service as rally
 from bot.rally.blocks import RallyCard, nudge_message
 from bot.summary import service as summary_service
 from storage import privacy as store
@@ -60,6 +61,11 @@ def forget_person(deps: Deps, user_id: str) -> str:
     weeks they were in are rendered again without them. On SQLite the deleted bytes are
     overwritten (secure_delete) and the write-ahead log is emptied, so nothing is left on disk.
     """
+    with transaction(deps.sessions) as session:
+        _refuse_last_lead(session, user_id)
+    # Help the person owned is open again first (its member and the leads are told, without
+    # a name); the deletion below then finds no rally they own.
+    rally.release_owner(deps, user_id, why=rally.FORGOTTEN)
     with transaction(deps.sessions) as session:
         _refuse_last_lead(session, user_id)
         nudges = store.nudges_about(session, user_id)

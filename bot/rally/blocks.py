@@ -27,6 +27,18 @@ class RallyCard:
     checkin_id: int | None = None
     from_text: bool = False  # the check-in was a number typed in the DM
     by_member: bool = False  # withdrawn because the member changed what may be shown
+    # The member's display name, for notification text (which shows no <@mention> as a name).
+    member_name: str = ""
+
+
+def _name(name: str, fallback: str = "A teammate") -> str:
+    """A display name as plain notification text (escaped), or `fallback` when unknown."""
+    return escape(name) if name.strip() else fallback
+
+
+def _named(card: RallyCard) -> str:
+    """Who a rally is about in notification text: the name only where the blocks name them."""
+    return _name(card.member_name) if card.visibility != "anonymous" else "A teammate"
 
 
 def _help_phrase(help_kind: str) -> str:
@@ -83,8 +95,20 @@ def nudge_message(card: RallyCard) -> Reply:
     if card.status == RallyStatus.OPEN:
         blocks.append(context(_status_line(card)))
         blocks.append(_offer_buttons(card))
-    fallback = nudge_text(card).splitlines()[0]
-    return Reply(text=fallback, blocks=blocks)
+    return Reply(text=_nudge_fallback(card), blocks=blocks)
+
+
+def _nudge_fallback(card: RallyCard) -> str:
+    """The nudge's notification text: what its first line says, with a name for a mention."""
+    if card.status == RallyStatus.RESOLVED:
+        who = _name(card.member_name) if card.visibility == "team" else "A teammate"
+        return f"{who} says the help landed. Thank you, team."
+    if card.status == RallyStatus.OPEN and card.visibility == "team":
+        return (
+            f"{_name(card.member_name)} checked in at {card.score}/10 and could use "
+            f"{_help_phrase(card.help)}."
+        )
+    return nudge_text(card).splitlines()[0]
 
 
 def leads_only_message(card: RallyCard) -> Reply:
@@ -99,10 +123,10 @@ def leads_only_message(card: RallyCard) -> Reply:
     blocks: list[Block] = [section("\n".join(lines)), context(_status_line(card))]
     if card.status == RallyStatus.OPEN:
         blocks.append(_offer_buttons(card))
-    return Reply(text=f"Leads only: {card.member_id} could use help", blocks=blocks)
+    return Reply(text=f"Leads only: {_name(card.member_name)} could use help", blocks=blocks)
 
 
-def offer_to_member(card: RallyCard, helper_id: str, offer_id: int) -> Reply:
+def offer_to_member(card: RallyCard, helper_id: str, offer_id: int, helper_name: str = "") -> Reply:
     """Tell the member privately who offered; anonymous members choose whether to accept."""
     if card.visibility == "anonymous":
         return Reply(
@@ -119,7 +143,7 @@ def offer_to_member(card: RallyCard, helper_id: str, offer_id: int) -> Reply:
             ],
         )
     return Reply(
-        text=f"{helper_id} offered to help.",
+        text=f"{_name(helper_name, 'A teammate')} offered to help.",
         blocks=[
             section(
                 f"<@{helper_id}> offered to help with your check-in in "
@@ -209,10 +233,12 @@ def still_need_message(card: RallyCard, *, to_owner: bool) -> Reply:
     """Ping the owner (or the leads when nobody owns it) that help has not landed yet."""
     who = f"<@{card.member_id}>" if card.visibility != "anonymous" else "A teammate"
     text = f"{who} in *{escape(card.team_name)}* still needs {_help_phrase(card.help)}."
+    fallback = f"{_named(card)} in {escape(card.team_name)} still needs {_help_phrase(card.help)}."
     if not to_owner:
         text += " Nobody owns this yet."
+        fallback += " Nobody owns this yet."
     return Reply(
-        text=text,
+        text=fallback,
         blocks=[
             section(text),
             actions(
@@ -236,7 +262,8 @@ def escalation_message(card: RallyCard) -> Reply:
         f"could use {_help_phrase(card.help)}."
     )
     return Reply(
-        text=text,
+        text=f"Nobody has offered help in a day: {_named(card)} in {escape(card.team_name)} "
+        f"could use {_help_phrase(card.help)}.",
         blocks=[
             section(text),
             actions(
@@ -301,4 +328,29 @@ def shared_with_team_message(card: RallyCard, channel_id: str | None) -> Reply:
             ),
             actions(*elements, block_id="told_actions"),
         ],
+    )
+
+
+def released_to_member(card: RallyCard, why: str) -> Reply:
+    """The member hears that their help has no owner any more, and why."""
+    line = (
+        f"The person who owned getting you {_help_phrase(card.help)} in "
+        f"*{escape(card.team_name)}* {why}, so nobody owns it now. Your teammates can offer "
+        "again, and your leads know."
+    )
+    return Reply(
+        text=f"Your help in {escape(card.team_name)} has no owner now.", blocks=[section(line)]
+    )
+
+
+def released_to_leads(card: RallyCard, why: str) -> Reply:
+    """The leads hear that a rally is open again: its owner left or was deactivated."""
+    who = f"<@{card.member_id}>" if card.visibility != "anonymous" else "a teammate"
+    line = (
+        f":warning: Nobody owns the help for {who} in *{escape(card.team_name)}* any more: "
+        f"its owner {why}. It is open again; someone can click “I'll own this”."
+    )
+    return Reply(
+        text=f"A request for help in {escape(card.team_name)} has no owner now.",
+        blocks=[section(line)],
     )

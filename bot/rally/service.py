@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,8 @@ from bot.rally.blocks import (
     offer_to_member,
     owner_message,
     owner_to_member,
+    released_to_leads,
+    released_to_member,
     shared_with_team_message,
     still_need_message,
 )
@@ -38,6 +41,9 @@ from storage.kinds import CheckinSource, DeliveryStatus, RallyStatus, Visibility
 from storage.models import CheckIn, Rally
 
 log = logging.getLogger("oneness.rally")
+
+# Slack refusing or failing a call (after the client's own retries), or the connection.
+SLACK_TROUBLE = (SlackApiError, SlackRequestError, OSError)
 
 ESCALATE_AFTER = timedelta(hours=24)
 
@@ -72,7 +78,14 @@ def _card(session: Session, rally: Rally) -> RallyCard:
         status=rally.status,
         checkin_id=checkin.id if checkin else None,
         from_text=checkin is not None and checkin.source == CheckinSource.TEXT,
+        member_name=_display_name(session, rally.team_id, rally.user_id),
     )
+
+
+def _display_name(session: Session, team_id: int, user_id: str) -> str:
+    """The name a member had when last added (kept after they leave); "" when unknown."""
+    row = team_store.member(session, team_id, user_id)
+    return row.display_name if row is not None and row.display_name != user_id else ""
 
 
 def after_checkin(deps: Deps, checkins: Sequence[CheckIn]) -> None:
@@ -211,16 +224,22 @@ def refresh(deps: Deps, rally_id: int) -> None:
 
 def _post_nudge(deps: Deps, card: RallyCard, channel_id: str, number: int) -> None:
     message = nudge_message(card)
-    done = deliver(
-        deps,
-        Outgoing(
-            key=_nudge_key(card.rally_id, number),
-            kind="nudge",
-            channel=channel_id,
-            text=message.text,
-            blocks=message.blocks,
-        ),
-    )
+    try:
+        done = deliver(
+            deps,
+            Outgoing(
+                key=_nudge_key(card.rally_id, number),
+                kind="nudge",
+                channel=channel_id,
+                text=message.text,
+                blocks=message.blocks,
+            ),
+        )
+    except SLACK_TROUBLE as error:
+        # The rally is stored: the scheduler's next tick posts its nudge (due_rally_work's
+        # `unposted`), looking first for a post Slack made before failing.
+        log.warning("nudge of rally %s deferred: %s", card.rally_id, error)
+        return
     if done.status != DeliveryStatus.SENT:
         return
     with transaction(deps.sessions) as session:
@@ -274,11 +293,12 @@ def offer_help(deps: Deps, rally_id: int, helper_id: str) -> str:
             return "You already offered to help; they have been told."
         card = _card(session, rally)
         offer_id = offer.id
+        helper_name = _display_name(session, rally.team_id, helper_id)
     _dm(
         deps,
         f"rally:{rally_id}:offer:{offer_id}",
         card.member_id,
-        offer_to_member(card, helper_id, offer_id),
+        offer_to_member(card, helper_id, offer_id, helper_name),
     )
     refresh(deps, rally_id)
     if card.visibility == "anonymous":
@@ -382,6 +402,44 @@ def withdraw(deps: Deps, team_id: int, user_id: str) -> bool:
         rally_id = rally.id
     refresh(deps, rally_id)
     return True
+
+
+# Why an owner stopped owning, as the member and the leads are told.
+LEFT = "left the team"
+REMOVED = "was removed from the team"
+DEACTIVATED = "is no longer in this Slack workspace"
+FORGOTTEN = "asked to be forgotten"
+
+
+def release_owner(deps: Deps, user_id: str, *, why: str, team_id: int | None = None) -> int:
+    """Someone who owns rallies is no longer there to help (removed, left, deactivated,
+    forgotten): each rally goes back to open, its messages say so, and the member and the
+    leads are told. Returns how many were released."""
+    now = deps.clock.now()
+    released: list[tuple[RallyCard, list[str]]] = []
+    with transaction(deps.sessions) as session:
+        for row in store.rallies_owned_by(session, user_id, team_id):
+            row.owner_id, row.updated_at = None, now
+            released.append((_card(session, row), team_store.lead_ids(session, row.team_id)))
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    for card, leads in released:
+        log.info("rally %s has no owner now (%s)", card.rally_id, why)
+        refresh(deps, card.rally_id)
+        _dm(
+            deps,
+            f"rally:{card.rally_id}:released:{stamp}",
+            card.member_id,
+            released_to_member(card, why),
+        )
+        for lead in leads:
+            if lead not in (card.member_id, user_id):
+                _dm(
+                    deps,
+                    f"rally:{card.rally_id}:released:{stamp}:leads:{lead}",
+                    lead,
+                    released_to_leads(card, why),
+                )
+    return len(released)
 
 
 def withdraw_by_member(deps: Deps, rally_id: int, user_id: str) -> str:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from bot.platform.blocks import Reply
+from bot.platform.blocks import Reply, text_reply
 from bot.platform.delivery import Outgoing, deliver
 from bot.platform.deps import Deps
 from bot.platform.directory import Directory, Person
@@ -268,13 +268,13 @@ def change_membership(
     doing, apply = _CHANGES[change]
     with transaction(deps.sessions) as session:
         team = resolve_team(session, user_id=caller, channel_id=channel_id, team_name=team_name)
-        require_lead(session, team, caller, doing)
+        _require_to_change(session, team, caller, change, doing)
     # Slack is asked outside the transaction so no connection is held during HTTP calls.
     directory = Directory(deps.client)
     people = [directory.resolve(ref) for ref in refs]
     with transaction(deps.sessions) as session:
         team = resolve_team(session, user_id=caller, channel_id=channel_id, team_name=team_name)
-        require_lead(session, team, caller, doing)
+        _require_to_change(session, team, caller, change, doing)
         result = apply(session, team, people, now=deps.clock.now())
         team_id, name = team.id, team.name
     if change is Change.ADD:
@@ -283,7 +283,52 @@ def change_membership(
         # A member who leaves no longer needs the team's rally; its nudge says so.
         for person in result.done:
             rally.withdraw(deps, team_id, person.id)
+            # Help they owned in the team is open again; the member and the leads hear so.
+            rally.release_owner(deps, person.id, why=rally.REMOVED, team_id=team_id)
     return membership_reply(change.value, name, result)
+
+
+def _require_to_change(
+    session: Session, team: Team, caller: str, change: Change, doing: str
+) -> None:
+    """Leads change a team. A team left without any lead (its last lead's account was
+    deactivated: Slack's decision, not one the bot could refuse) lets its members name one."""
+    if change is Change.LEAD and not store.lead_ids(session, team.id):
+        row = store.member(session, team.id, caller)
+        if row is not None and row.active:
+            return
+    require_lead(session, team, caller, doing)
+
+
+def step_down(deps: Deps, user_id: str, team_id: int, successor: UserRef | None) -> Reply:
+    """A lead stops being a lead (and stays a member if one). The last lead names the next
+    lead in the same command, so a team is never left with nobody to run it."""
+    person = Directory(deps.client).resolve(successor) if successor is not None else None
+    if person is not None:
+        reason = refusal(person)
+        if reason:
+            raise NotAllowed(f"<@{person.id}> {reason}, so they can't lead the team.")
+        if person.id == user_id:
+            raise UsageError("Name someone else as the next lead: `/oneness step-down @ann`.")
+    with transaction(deps.sessions) as session:
+        team = store.team_by_id(session, team_id)
+        if team is None:
+            raise NotFound("That team no longer exists.")
+        name = escape(team.name)
+        if not store.is_lead(session, team_id, user_id):
+            raise NotAllowed(f"You are not a lead of {name}, so there is nothing to step down as.")
+        if person is not None:
+            store.add_lead(session, team_id, person.id, deps.clock.now())
+        if store.lead_ids(session, team_id) == [user_id]:
+            raise Conflict(
+                f"You are the last lead of {name}, so it would have nobody to run it. Name the "
+                f"next lead as you step down: `/oneness step-down @someone team:{name}`."
+            )
+        store.remove_lead(session, team_id, user_id)
+        leads = store.lead_ids(session, team_id)
+    log.info("user %s stepped down as a lead of team %s", user_id, team_id)
+    others = ", ".join(f"<@{lead}>" for lead in leads)
+    return text_reply(f"You are no longer a lead of {name}. Its leads: {others}.")
 
 
 def welcome(deps: Deps, team_id: int, people: Sequence[Person], *, added_by: str) -> None:
@@ -350,5 +395,6 @@ def leave(deps: Deps, user_id: str, team_id: int) -> Reply:
         store.remove_lead(session, team_id, user_id)
         team_name = team.name
     withdrawn = rally.withdraw(deps, team_id, user_id)
+    rally.release_owner(deps, user_id, why=rally.LEFT, team_id=team_id)
     log.info("user %s left team %s", user_id, team_id)
     return left_reply(team_name, withdrawn)

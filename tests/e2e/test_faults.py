@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from localslack import Channel, Faults, LocalSlack, Message, RateLimit, SlackDriver, User
+from localslack.ratelimit import FAULT_KINDS
 from tests.e2e.processes import SECRET, Replica, free_port, replica, slack_env, team_due_now
 
 pytestmark = pytest.mark.slow
@@ -67,7 +68,7 @@ def test_flaky_slack_still_delivers_every_prompt_and_nudge_once(
     with LocalSlack(users=users, channels=[team]) as slack:
         slack.faults = Faults(
             ratio=0.2,
-            kinds=("429", "500", "timeout"),
+            kinds=FAULT_KINDS,  # "processed, then failed" included
             seed=7,
             methods={"chat.postMessage", "chat.update"},
             timeout_seconds=0.3,
@@ -103,6 +104,8 @@ def test_flaky_slack_still_delivers_every_prompt_and_nudge_once(
             assert len(nudges()) == len(low)
             faults = [c for c in slack.calls_to("chat.postMessage") if not c.ok]
             assert faults, "the fault injection did not fire"
+            # Some posts were stored and then failed (a reset leaves no HTTP status).
+            assert [c for c in faults if c.status == 0], "no processed-then-failed fault fired"
 
 
 def test_postgres_restart_while_answers_arrive(tmp_path: Path, pg_url: str) -> None:

@@ -19,6 +19,7 @@ from storage.db import transaction
 from storage.models import CheckIn, Team
 from tests.checkin.test_weekly import FRIDAY_3PM_LONDON, make_team
 from tests.harness import Oneness
+from tests.summary.test_summary_and_export import MONDAY_9AM
 
 # A public channel the bot has not been invited to (a real team /invites it by hand).
 NO_BOT = Channel(id="CNOBOT", name="nobot", members=["ULEAD", "UANN", "UBOB"])
@@ -109,11 +110,6 @@ def test_a_long_leads_summary_still_reaches_the_lead(oneness: Oneness) -> None:
     assert [m for m in o.dms("ULEAD") if "Leads' summary" in m.all_text()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 3: chat.postMessage must not be retried blindly by the client; "
-    "after a failure Slack may have acted on, deliver looks in the DM history first",
-)
 @pytest.mark.parametrize("kind", AFTER_KINDS)
 def test_prompts_are_posted_once_when_slack_fails_after_posting(
     oneness: Oneness, kind: str
@@ -129,11 +125,6 @@ def test_prompts_are_posted_once_when_slack_fails_after_posting(
         assert len(prompts) == 1, (user, len(prompts))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 3 and issue 12 rule 1: a Slack failure while replying to an answer "
-    "(updating the prompt) must not lose the rally; the stored answer still runs the drop rule",
-)
 def test_a_slack_error_on_the_reply_does_not_lose_the_rally(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN", "UBOB")
@@ -150,11 +141,6 @@ def test_a_slack_error_on_the_reply_does_not_lose_the_rally(oneness: Oneness) ->
     assert len(nudges) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: views.publish that fails on a slack_file still processing must "
-    "republish the Home without the image",
-)
 def test_the_home_is_published_while_the_chart_is_processing(oneness: Oneness) -> None:
     o = oneness
     o.slack.file_processing_seconds = 3600  # Slack has not finished with the chart yet
@@ -163,7 +149,8 @@ def test_the_home_is_published_while_the_chart_is_processing(oneness: Oneness) -
     for user, text in {"UANN": "6", "UBOB": "7", "UCAT": "8"}.items():
         o.driver.dm(user, text)
     o.settle()
-    o.slash("ULEAD", "summary", channel="CTEAM")
+    # The week closes: its summary has the chart (a lead's `summary` mid-week has none).
+    o.advance_to(MONDAY_9AM)
     assert o.slack.files and not o.slack.file_processed(o.slack.files[-1].id)
     o.driver.app_home_opened("ULEAD")
     o.settle()
@@ -171,11 +158,6 @@ def test_the_home_is_published_while_the_chart_is_processing(oneness: Oneness) -
     assert home is not None and "Dashboard" in str(home)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: Home-tab buttons have no response_url; Resolved on the App Home "
-    "must answer by republishing the Home, not respond()",
-)
 def test_resolved_on_the_home_tab_answers_on_the_home_tab(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN", "UBOB")
@@ -194,10 +176,6 @@ def test_resolved_on_the_home_tab_answers_on_the_home_tab(oneness: Oneness) -> N
     assert rally_ids.RALLY_RESOLVE not in str(o.slack.home_view("UBOB"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: a DM with a file (message subtype file_share) counts by its text",
-)
 def test_a_dm_with_a_file_counts_by_its_text(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN")
@@ -207,11 +185,6 @@ def test_a_dm_with_a_file_counts_by_its_text(oneness: Oneness) -> None:
     assert [(c.user_id, c.score, c.note) for c in checkins(o)] == [("UANN", 6, "see screenshot")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 5: an edit of my latest answer in the open week (message_changed) "
-    "updates it, and the reply says so",
-)
 def test_an_edited_answer_updates_it(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN")
@@ -224,10 +197,6 @@ def test_an_edited_answer_updates_it(oneness: Oneness) -> None:
     assert [(c.score, c.note) for c in checkins(o)] == [(4, "worse than I said")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 8: a deactivated lead (user_change) is dropped from the team's leads",
-)
 def test_a_deactivated_lead_is_no_longer_a_lead(oneness: Oneness) -> None:
     o = oneness
     make_team(o, "UANN", "UBOB")
