@@ -29,6 +29,26 @@ UNREACHABLE = frozenset(
         "is_archived",
     }
 )
+# Refusals of the message itself, which no retry changes: recorded failed for good, so a week
+# still closes and nothing is retried every tick.
+PERMANENT = frozenset(
+    {
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "no_text",
+        "is_archived",
+    }
+)
+# A channel the bot is not in: `not_in_channel` (public) or `channel_not_found` (private, which
+# the bot cannot see). `/invite @Oneness` heals both, so such posts wait instead of failing.
+NO_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def is_conversation(channel: str) -> bool:
+    """A channel id (public C…, private G…), not a person's id or a DM."""
+    return channel.startswith(("C", "G"))
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,7 @@ class Outgoing:
 class Delivered:
     """What became of a delivery: status sent|failed|skipped, and where it landed."""
 
-    status: str
+    status: str  # a DeliveryStatus
     channel_id: str | None = None
     ts: str | None = None
     error: str | None = None
@@ -94,13 +114,42 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
             )
         except SlackApiError as error:
             reason = str(error.response.get("error"))
-            if reason in UNREACHABLE:
-                log.warning("cannot deliver %s: %s", out.key, reason)
-                return _record(deps, out.key, DeliveryStatus.FAILED, error=reason)
-            raise
+            status, reason = refusal(deps, out.channel, reason)
+            if status is None:
+                raise
+            log.warning("cannot deliver %s: %s (%s)", out.key, reason, status)
+            return _record(deps, out.key, status, channel=out.channel, error=reason)
         return _record(
             deps, out.key, DeliveryStatus.SENT, channel=response["channel"], ts=response["ts"]
         )
+
+
+def refusal(deps: Deps, channel: str, reason: str) -> tuple[DeliveryStatus | None, str]:
+    """What a Slack refusal means for a delivery: waiting for access, failed for good, or None
+    (passing trouble: the caller retries later); with the reason to record.
+
+    `channel_not_found` for a channel is checked with conversations.info: a channel the bot
+    can see but is not in waits for `/invite`; one that is archived or that the check cannot
+    find either (deleted) has failed for good.
+    """
+    if is_conversation(channel) and reason in NO_ACCESS:
+        if reason == "not_in_channel":
+            return DeliveryStatus.WAITING_ACCESS, reason
+        try:
+            info = deps.client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as error:
+            found = str(error.response.get("error"))
+            if found in ("channel_not_found", "not_in_channel"):
+                return DeliveryStatus.FAILED, reason
+            return None, reason
+        if info.get("is_archived"):
+            return DeliveryStatus.FAILED, "is_archived"
+        if info.get("is_member"):
+            return None, reason  # the bot is in it after all (it just joined): try again
+        return DeliveryStatus.WAITING_ACCESS, reason
+    if reason in PERMANENT or reason in UNREACHABLE:
+        return DeliveryStatus.FAILED, reason
+    return None, reason
 
 
 def skip(deps: Deps, out: Outgoing, reason: str) -> Delivered:
@@ -156,9 +205,17 @@ def _find_posted(deps: Deps, out: Outgoing) -> tuple[str, str] | None:
 
 
 def upload_once(
-    deps: Deps, key: str, *, channel: str, content: bytes, filename: str, title: str
+    deps: Deps,
+    key: str,
+    *,
+    channel: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    cycle_id: int | None = None,
 ) -> str | None:
-    """Upload a file to a channel once under `key`; returns its file id (None if unreachable).
+    """Upload a file to a channel once under `key`; returns its file id (None if unreachable,
+    or waiting for the bot to be invited to the channel).
 
     Slack's uploads carry no metadata to look for after a crash, so a crash between the
     upload and the record can upload twice; everything else about a delivery holds.
@@ -168,7 +225,9 @@ def upload_once(
             return None
         now = deps.clock.now()
         with transaction(deps.sessions) as session:
-            row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
+            row, _ = ledger.claim(
+                session, key, kind="file", user_id=None, cycle_id=cycle_id, now=now
+            )
             if row.status != DeliveryStatus.PENDING:
                 return row.message_ts if row.status == DeliveryStatus.SENT else None
             row.attempts += 1
@@ -177,11 +236,12 @@ def upload_once(
                 channel=channel, content=content, filename=filename, title=title
             )
         except SlackApiError as error:
-            reason = str(error.response.get("error"))
-            if reason in UNREACHABLE:
-                _record(deps, key, DeliveryStatus.FAILED, error=reason)
-                return None
-            raise
+            status, reason = refusal(deps, channel, str(error.response.get("error")))
+            if status is None:
+                raise
+            log.warning("cannot upload %s: %s (%s)", key, reason, status)
+            _record(deps, key, status, channel=channel, error=reason)
+            return None
         file_id = str((response.get("file") or {}).get("id") or response["files"][0]["id"])
         # The file id is kept where a message's ts would be: it is what later views refer to.
         _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=file_id)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access.post import post_in_channel
 from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver
 from bot.platform.deps import Deps
@@ -211,7 +212,7 @@ def refresh(deps: Deps, rally_id: int) -> None:
 
 def _post_nudge(deps: Deps, card: RallyCard, channel_id: str, number: int) -> None:
     message = nudge_message(card)
-    done = deliver(
+    done = post_in_channel(
         deps,
         Outgoing(
             key=_nudge_key(card.rally_id, number),
@@ -460,11 +461,25 @@ def due_rally_work(session: Session, now: datetime) -> RallyWork:
                 followups.append((rally.id, rally.followup_at))
         if (
             rally.escalated_at is None
-            and now >= rally.opened_at + ESCALATE_AFTER
+            and (since := _asked_since(session, rally)) is not None
+            and now >= since + ESCALATE_AFTER
             and store.offer_count(session, rally.id) == 0
         ):
             escalations.append(rally.id)
     return RallyWork(followups, escalations, unposted)
+
+
+def _asked_since(session: Session, rally: Rally) -> datetime | None:
+    """When the team was asked to help: the nudge's posting (None while it has not reached the
+    channel, e.g. waiting for the bot to be invited: nobody could offer, so the leads are not
+    told "nobody offered"); a leads-only rally from its opening."""
+    if rally.visibility not in IN_CHANNEL:
+        return rally.opened_at
+    if rally.message_ts is None:
+        return None
+    posted = ledger.get(session, _nudge_key(rally.id, max(rally.nudges_posted - 1, 0)))
+    sent = posted.sent_at if posted is not None else None
+    return max(rally.opened_at, sent) if sent is not None else rally.opened_at
 
 
 def send_rally_work(deps: Deps, work: RallyWork) -> tuple[int, int]:

@@ -1,0 +1,86 @@
+"""Posting in a team's channel: a refusal for access waits, and the leads hear of it once."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.access.blocks import access_lost_message
+from bot.platform.delivery import Delivered, Outgoing, deliver, upload_once
+from bot.platform.deps import Deps
+from storage import access as store
+from storage import delivery as ledger
+from storage import teams as team_store
+from storage.db import transaction
+from storage.kinds import DeliveryStatus
+
+log = logging.getLogger("oneness.access")
+
+
+def post_in_channel(deps: Deps, out: Outgoing) -> Delivered:
+    """`deliver` a post to a team's channel; when the bot is not in it, the post waits and the
+    leads get one DM saying what could not be posted and how to fix it."""
+    done = deliver(deps, out)
+    if done.status == DeliveryStatus.WAITING_ACCESS:
+        access_refused(deps, out.channel, out.kind)
+    return done
+
+
+def upload_in_channel(
+    deps: Deps,
+    key: str,
+    *,
+    channel: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    cycle_id: int | None = None,
+) -> str | None:
+    """`upload_once` to a team's channel, waiting for access as `post_in_channel` does."""
+    file_id = upload_once(
+        deps,
+        key,
+        channel=channel,
+        content=content,
+        filename=filename,
+        title=title,
+        cycle_id=cycle_id,
+    )
+    if file_id is None:
+        with transaction(deps.sessions) as session:
+            row = ledger.get(session, key)
+            waits = row is not None and row.status == DeliveryStatus.WAITING_ACCESS
+        if waits:
+            access_refused(deps, channel, "file")
+    return file_id
+
+
+def access_refused(deps: Deps, channel_id: str, kind: str) -> None:
+    """Note that the bot is not in a channel, and DM each lead of its team once per wait.
+
+    However many posts are refused before `/invite`, and however many at once, one caller wins
+    the team's compare-and-set and tells the leads; after the bot joins, a later loss of
+    access is a new wait and is told again.
+    """
+    now = deps.clock.now()
+    told: list[tuple[int, str, list[str]]] = []
+    with transaction(deps.sessions) as session:
+        store.set_access(session, channel_id, False, now)
+        for team in store.teams_in_channel(session, channel_id):
+            if store.claim_telling(session, team.id, now):
+                told.append((team.id, team.name, team_store.lead_ids(session, team.id)))
+    log.info("not in channel %s; a %s waits", channel_id, kind)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    for team_id, name, leads in told:
+        message = access_lost_message(name, channel_id, kind)
+        for lead in leads:
+            deliver(
+                deps,
+                Outgoing(
+                    key=f"access:{team_id}:{stamp}:{lead}",
+                    kind="access",
+                    channel=lead,
+                    text=message.text,
+                    blocks=message.blocks,
+                    user_id=lead,
+                ),
+            )
