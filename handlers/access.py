@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 
 from bot.access.service import bot_joined
 from bot.platform.deps import Deps
@@ -32,4 +32,16 @@ def register(app: App, deps: Deps) -> None:
         if isinstance(channel, str) and channel:
             bot_joined(deps, channel)
 
-    app.event("member_joined_channel", matchers=[the_bot_joined])(ack_then(deps, ack_only, joined))
+    stored = ack_then(deps, ack_only, joined)
+
+    def member_joined(
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
+        # Every join is acknowledged (an unhandled event would be a 404 that Slack retries);
+        # only the bot's own is stored as work.
+        if the_bot_joined(event, context):
+            stored(ack=ack, body=body)
+        else:
+            ack()
+
+    app.event("member_joined_channel")(member_joined)

@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.jobs import MAX_ATTEMPTS
 from storage.kinds import DeliveryStatus
-from storage.models import Cycle, Delivery, Member, Team
+from storage.models import Cycle, Delivery, Job, Lead, Member, Team
 
 
 def teams_in_channel(session: Session, channel_id: str) -> Sequence[Team]:
@@ -100,11 +101,13 @@ class Health:
     failed: int
     waiting: int
     unreachable: int
+    dead_jobs: int
 
 
 def team_health(session: Session, team: Team, cycle_id: int | None, since: datetime) -> Health:
     """Counts for the lead's App Home: prompts skipped in the cycle, deliveries of the team
-    failed or waiting since `since`, members whose last prompt could not be delivered."""
+    failed since `since` or waiting for access, members whose prompt or reminder could not be
+    delivered since `since`, and jobs of the team's people given up on (dead)."""
     cycles = select(Cycle.id).where(Cycle.team_id == team.id)
     members = select(Member.user_id).where(Member.team_id == team.id, Member.active.is_(True))
     mine = or_(Delivery.cycle_id.in_(cycles), Delivery.channel_id == team.channel_id)
@@ -134,7 +137,14 @@ def team_health(session: Session, team: Team, cycle_id: int | None, since: datet
         )
         or 0
     )
+    people = members.union(select(Lead.user_id).where(Lead.team_id == team.id))
+    dead = session.scalar(
+        select(func.count())
+        .select_from(Job)
+        .where(Job.attempts >= MAX_ATTEMPTS, Job.user_id.in_(people))
+    )
     return Health(
+        dead_jobs=int(dead or 0),
         prompts_skipped=skipped,
         failed=count(mine, recent, Delivery.status == DeliveryStatus.FAILED),
         waiting=count(

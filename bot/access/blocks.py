@@ -22,10 +22,24 @@ def describe(kind: str) -> str:
     return _WHAT.get(kind, "a message")
 
 
-def access_lost_message(team_name: str, channel_id: str, kind: str) -> Reply:
-    """The one DM a lead gets when a post in the team's channel is refused for access."""
+def access_lost_message(team_name: str, channel_id: str, kind: str, *, gone: bool = False) -> Reply:
+    """The one DM a lead gets when a post in the team's channel is refused for access (or the
+    channel is out of reach altogether: archived, deleted, or private and the bot removed)."""
     name = escape(team_name)
     what = describe(kind)
+    if gone:
+        return Reply(
+            text=f"I couldn't post {what} for {name}: I can't reach its channel.",
+            blocks=[
+                section(
+                    f":warning: I couldn't post {what} for *{name}* in <#{channel_id}>: Slack "
+                    "says the channel is archived or that I can't see it (deleted, or private "
+                    f"and I was removed).\n:point_right: If it still exists, type `{INVITE}` "
+                    "there: what I post from then on goes out. This post is not retried."
+                ),
+                context("You get this message once until I can post there again."),
+            ],
+        )
     return Reply(
         text=f"I couldn't post {what} for {name}: I'm not in its channel. Type {INVITE} there.",
         blocks=[

@@ -15,13 +15,20 @@ from storage.kinds import DeliveryStatus
 
 log = logging.getLogger("oneness.access")
 
+# Failed for good because the channel itself is out of reach (archived; or not found even by
+# conversations.info: deleted, or private and the bot was removed). The leads hear of it too.
+GONE = frozenset({"channel_not_found", "is_archived"})
+
 
 def post_in_channel(deps: Deps, out: Outgoing) -> Delivered:
     """`deliver` a post to a team's channel; when the bot is not in it, the post waits and the
     leads get one DM saying what could not be posted and how to fix it."""
     done = deliver(deps, out)
-    if done.status == DeliveryStatus.WAITING_ACCESS:
-        access_refused(deps, out.channel, out.kind)
+    if done.attempted and (
+        done.status == DeliveryStatus.WAITING_ACCESS
+        or (done.status == DeliveryStatus.FAILED and done.error in GONE)
+    ):
+        access_refused(deps, out.channel, out.kind, gone=done.status == DeliveryStatus.FAILED)
     return done
 
 
@@ -36,6 +43,9 @@ def upload_in_channel(
     cycle_id: int | None = None,
 ) -> str | None:
     """`upload_once` to a team's channel, waiting for access as `post_in_channel` does."""
+    with transaction(deps.sessions) as session:
+        before = ledger.get(session, key)
+        settled = before is not None and before.status != DeliveryStatus.PENDING
     file_id = upload_once(
         deps,
         key,
@@ -45,16 +55,18 @@ def upload_in_channel(
         title=title,
         cycle_id=cycle_id,
     )
-    if file_id is None:
+    if file_id is None and not settled:
         with transaction(deps.sessions) as session:
             row = ledger.get(session, key)
-            waits = row is not None and row.status == DeliveryStatus.WAITING_ACCESS
-        if waits:
+            status, error = (row.status, row.error) if row is not None else (None, None)
+        if status == DeliveryStatus.WAITING_ACCESS:
             access_refused(deps, channel, "file")
+        elif status == DeliveryStatus.FAILED and error in GONE:
+            access_refused(deps, channel, "file", gone=True)
     return file_id
 
 
-def access_refused(deps: Deps, channel_id: str, kind: str) -> None:
+def access_refused(deps: Deps, channel_id: str, kind: str, *, gone: bool = False) -> None:
     """Note that the bot is not in a channel, and DM each lead of its team once per wait.
 
     However many posts are refused before `/invite`, and however many at once, one caller wins
@@ -71,7 +83,7 @@ def access_refused(deps: Deps, channel_id: str, kind: str) -> None:
     log.info("not in channel %s; a %s waits", channel_id, kind)
     stamp = now.strftime("%Y%m%dT%H%M%S")
     for team_id, name, leads in told:
-        message = access_lost_message(name, channel_id, kind)
+        message = access_lost_message(name, channel_id, kind, gone=gone)
         for lead in leads:
             deliver(
                 deps,

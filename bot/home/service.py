@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.checkin.history import my_history, pending_prompts
-from bot.home.blocks import dashboard_blocks, home_view
+from bot.home.blocks import TeamHealth, dashboard_blocks, home_view
 from bot.platform.blocks import Block
 from bot.platform.deps import Deps
 from bot.promise import service as promise
@@ -13,8 +15,12 @@ from bot.summary import service as summaries
 from bot.summary.blocks import summary_blocks
 from bot.summary.status import week_status
 from bot.teams.service import led_teams
+from storage import access as access_store
 from storage import teams as team_store
 from storage.db import transaction
+
+# How far back the health section counts failed deliveries.
+HEALTH_WINDOW = timedelta(days=7)
 
 
 def publish_home(deps: Deps, user_id: str) -> None:
@@ -31,8 +37,22 @@ def _publish(deps: Deps, user_id: str) -> None:
         helping = rally.helping(session, user_id)
         promises = promise.home_blocks_for(session, user_id)
         dashboards: list[Block] = []
+        health: list[TeamHealth] = []
         for team in led_teams(session, user_id):
             cycle = summaries.latest_cycle(session, team.id, now)
+            health.append(
+                TeamHealth(
+                    team.name,
+                    team.channel_id,
+                    team.bot_in_channel,
+                    access_store.team_health(
+                        session,
+                        team,
+                        cycle.id if cycle else None,
+                        now - HEALTH_WINDOW,
+                    ),
+                )
+            )
             if cycle is None:
                 continue
             gathered = summaries.gather(session, team, cycle, now=now)
@@ -61,5 +81,6 @@ def _publish(deps: Deps, user_id: str) -> None:
         led=led,
         teams=teams,
         extra=helping_blocks(helping, user_id) + promises + dashboards,
+        health=health,
     )
     deps.client.views_publish(user_id=user_id, view=view)

@@ -72,6 +72,8 @@ class Delivered:
     channel_id: str | None = None
     ts: str | None = None
     error: str | None = None
+    # True when this call asked Slack (not an earlier attempt's recorded outcome).
+    attempted: bool = False
 
 
 def deliver(deps: Deps, out: Outgoing) -> Delivered:
@@ -180,7 +182,7 @@ def _record(
         row.status, row.channel_id, row.message_ts, row.error = status, channel, ts, error
         if status == DeliveryStatus.SENT:
             row.sent_at = deps.clock.now()
-    return Delivered(status, channel, ts, error)
+    return Delivered(status, channel, ts, error, attempted=True)
 
 
 def _find_posted(deps: Deps, out: Outgoing) -> tuple[str, str] | None:
