@@ -718,8 +718,8 @@ def scene_channel_access(stage: Stage) -> None:
     stage.say("lee ← App Home (health):", health)
     expect_in("waiting for access: 1", health, "the lead's App Home health")
     stage.say("lee →", "/invite @Oneness   (in #support)")
-    reply = stage.driver.invite(SUPPORT_CHANNEL, inviter=LEAD)
-    expect(reply is not None and reply.ok, "the app did not take member_joined_channel")
+    joined = stage.driver.invite(SUPPORT_CHANNEL, inviter=LEAD)
+    expect(joined is not None and joined.ok, "the app did not take member_joined_channel")
     stage.settle()
     stage.show()
     nudge = [m for m in stage.slack.messages(SUPPORT_CHANNEL) if _key(m).startswith("rally:")]

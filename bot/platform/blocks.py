@@ -12,6 +12,8 @@ SECTION_LIMIT = 3000
 # text (`msg_blocks_too_long`; localslack/limits.py cites the figure); we keep text and blocks
 # together under 11,000 so a message never meets it. 50 blocks per message, 100 per view.
 MESSAGE_CHARS = 11_000
+# A message's `text` beside blocks is its notification fallback; chat.update takes 4,000 at most.
+FALLBACK_CHARS = 4_000
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 
@@ -194,3 +196,13 @@ def cut_to_fit(
         kept.append(block)
         size += length
     return [*kept, ending]
+
+
+def fit_message(text: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """A message as sent: the fallback text and the blocks cut to Slack's limits if need be
+    (the last resort; builders keep their messages within them)."""
+    if blocks and len(text) > FALLBACK_CHARS:
+        text = text[: FALLBACK_CHARS - 1] + "…"
+    if blocks:
+        blocks = cut_to_fit(text, blocks, "…cut to fit one Slack message.")
+    return text, blocks

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.platform.blocks import fit_message
 from bot.platform.deps import Deps
 from storage import delivery as ledger
 from storage.db import transaction
@@ -105,11 +106,12 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
             if found is not None:
                 log.info("delivery %s was already posted (ts %s); recorded it", out.key, found[1])
                 return _record(deps, out.key, DeliveryStatus.SENT, channel=found[0], ts=found[1])
+        text, blocks = fit_message(out.text, out.blocks)
         try:
             response = deps.client.chat_postMessage(
                 channel=out.channel,
-                text=out.text,
-                blocks=out.blocks or None,
+                text=text,
+                blocks=blocks or None,
                 metadata={"event_type": METADATA_TYPE, "event_payload": {"key": out.key}},
                 unfurl_links=False,
                 unfurl_media=False,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.platform.blocks import section
+from bot.platform.blocks import actions, button, section
 from bot.platform.delivery import Outgoing, deliver
 from storage.db import transaction
 from storage.kinds import DeliveryStatus
@@ -48,13 +48,24 @@ def test_an_archived_team_channel_fails_for_good_and_the_week_closes(oneness: On
     assert [c.method for c in o.slack.calls[calls:]] == []  # nothing retried
 
 
-def test_a_message_slack_refuses_as_too_long_is_not_retried(oneness: Oneness) -> None:
+def test_a_message_slack_refuses_as_invalid_is_not_retried(oneness: Oneness) -> None:
     o = oneness
-    huge = [section("x" * 2900) for _ in range(5)]  # ~14,500 characters of blocks
-    out = Outgoing(key="test:huge", kind="test", channel="UANN", text="big", blocks=huge)
+    odd = [actions(button("Go", "go", style="warning"))]  # Slack knows primary and danger only
+    out = Outgoing(key="test:odd", kind="test", channel="UANN", text="odd", blocks=odd)
     first = deliver(o.deps, out)
-    assert (first.status, first.error) == (DeliveryStatus.FAILED, "msg_blocks_too_long")
-    assert refused(o, "chat.postMessage") == ["msg_blocks_too_long"]
+    assert (first.status, first.error) == (DeliveryStatus.FAILED, "invalid_blocks")
+    assert refused(o, "chat.postMessage") == ["invalid_blocks"]
     again = deliver(o.deps, out)
     assert again.status == DeliveryStatus.FAILED
     assert len(o.slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_message_over_slack_total_is_cut_to_fit_not_lost(oneness: Oneness) -> None:
+    o = oneness
+    huge = [section(f"part {n} " + "x" * 2800) for n in range(5)]  # ~14,000 characters
+    out = Outgoing(key="test:huge", kind="test", channel="UANN", text="big", blocks=huge)
+    done = deliver(o.deps, out)
+    assert done.status == DeliveryStatus.SENT
+    [message] = o.dms("UANN")
+    assert "part 0" in message.all_text() and "part 4" not in message.all_text()
+    assert "cut to fit one Slack message" in message.all_text()
