@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from localslack import Channel, Message
+from localslack import Channel, Message, field_values
 from storage.db import transaction
 from storage.kinds import DeliveryStatus
-from storage.models import Cycle, Delivery
+from storage.models import Cycle, Delivery, Team
 from tests.checkin.test_weekly import FRIDAY_3PM_LONDON
 from tests.harness import Oneness
 from tests.summary.test_summary_and_export import MONDAY_9AM
@@ -168,3 +168,19 @@ def test_the_lead_home_shows_health_and_members_never_see_it(oneness: Oneness) -
     o.settle()
     home = str(o.slack.home_view("ULEAD"))
     assert "I'm in <#CNOBOT>" in home and "waiting for access: 0" in home
+
+
+def test_the_setup_modal_warns_too(oneness: Oneness) -> None:
+    o = oneness
+    o.slack.add_channel(NO_BOT)
+    o.driver.slash("ULEAD", "setup", channel="CNOBOT")
+    o.settle()
+    view = o.slack.open_views("ULEAD")[-1]
+    values = field_values(view, setup_name="Rocket", setup_channel="CNOBOT", setup_zone="UTC")
+    assert o.driver.submit_view("ULEAD", view, values).status == 200
+    o.settle()
+    confirmation = o.dms("ULEAD")[-1].all_text()
+    assert "Team *Rocket* is set up" in confirmation
+    assert "Invite me to <#CNOBOT> with `/invite @Oneness`" in confirmation
+    with transaction(o.deps.sessions) as session:
+        assert session.scalar(select(Team.bot_in_channel)) is False
