@@ -31,6 +31,23 @@ def set_access(session: Session, channel_id: str, present: bool, now: datetime) 
             team.access_told_at = None
 
 
+def note_present(session: Session, channel_id: str, now: datetime) -> None:
+    """A post went through: the bot is in the channel (written only when that is news)."""
+    for team in teams_in_channel(session, channel_id):
+        if team.bot_in_channel is not True:
+            set_access(session, channel_id, True, now)
+            return
+
+
+def fail_waiting(session: Session, channel_id: str, reason: str) -> int:
+    """The channel is out of reach for good (archived, or not found by conversations.info):
+    what waited for it has failed. Returns how many."""
+    rows = waiting(session, channel_id)
+    for row in rows:
+        row.status, row.error = DeliveryStatus.FAILED, reason
+    return len(rows)
+
+
 def claim_telling(session: Session, team_id: int, now: datetime) -> bool:
     """True for exactly one caller per wait (an atomic compare-and-set on the team's row):
     that caller tells the leads; concurrent refusals do not tell them again."""
@@ -106,7 +123,7 @@ class Health:
 
 def team_health(session: Session, team: Team, cycle_id: int | None, since: datetime) -> Health:
     """Counts for the lead's App Home: prompts skipped in the cycle, deliveries of the team
-    failed since `since` or waiting for access, members whose prompt or reminder could not be
+    failed since `since` or waiting for access, people whose prompt or reminder could not be
     delivered since `since`, and jobs of the team's people given up on (dead)."""
     cycles = select(Cycle.id).where(Cycle.team_id == team.id)
     members = select(Member.user_id).where(Member.team_id == team.id, Member.active.is_(True))
@@ -125,13 +142,13 @@ def team_health(session: Session, team: Team, cycle_id: int | None, since: datet
         if cycle_id is not None
         else 0
     )
+    # Members the bot could not DM (their account is gone: they are no longer prompted).
     unreachable = int(
         session.scalar(
             select(func.count(func.distinct(Delivery.user_id))).where(
                 Delivery.cycle_id.in_(cycles),
                 Delivery.kind.in_(("prompt", "reminder")),
                 Delivery.status == DeliveryStatus.FAILED,
-                Delivery.user_id.in_(members),
                 recent,
             )
         )

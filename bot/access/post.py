@@ -29,6 +29,9 @@ def post_in_channel(deps: Deps, out: Outgoing) -> Delivered:
         or (done.status == DeliveryStatus.FAILED and done.error in GONE)
     ):
         access_refused(deps, out.channel, out.kind, gone=done.status == DeliveryStatus.FAILED)
+    elif done.attempted and done.status == DeliveryStatus.SENT:
+        with transaction(deps.sessions) as session:
+            store.note_present(session, out.channel, deps.clock.now())
     return done
 
 

@@ -86,14 +86,22 @@ def recheck(deps: Deps) -> int:
                 due.append(channel)
     posted = 0
     for channel in due:
+        gone: str | None = None
         try:
             info = deps.client.conversations_info(channel=channel)["channel"]
         except SlackApiError as error:
-            log.info("access check of %s: %s", channel, error.response.get("error"))
-            info = {}
-        if info.get("is_member"):
+            reason = str(error.response.get("error"))
+            if reason != "channel_not_found":
+                raise
+            info, gone = {}, reason  # deleted (or private and the bot removed): for good
+        if info.get("is_archived"):
+            gone = "is_archived"
+        if info.get("is_member") and not gone:
             posted += bot_joined(deps, channel)
-        else:
-            with transaction(deps.sessions) as session:
-                store.set_access(session, channel, False, now)
+            continue
+        with transaction(deps.sessions) as session:
+            store.set_access(session, channel, False, now)
+            if gone:
+                failed = store.fail_waiting(session, channel, gone)
+                log.info("channel %s is out of reach (%s); %s posts failed", channel, gone, failed)
     return posted

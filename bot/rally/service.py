@@ -449,8 +449,12 @@ def due_rally_work(session: Session, now: datetime) -> RallyWork:
     escalations: list[int] = []
     unposted: list[int] = []
     for rally in store.open_rallies(session):
-        if rally.visibility in ("team", "anonymous") and rally.message_ts is None:
-            unposted.append(rally.id)  # its nudge failed to post earlier (Slack errors)
+        if rally.visibility in IN_CHANNEL and rally.message_ts is None:
+            nudge = ledger.get(session, _nudge_key(rally.id, rally.nudges_posted))
+            if nudge is None or nudge.status == DeliveryStatus.PENDING:
+                # Its nudge failed to post earlier for a passing reason (Slack errors); one
+                # that waits for access goes out when the bot joins, a failed one never.
+                unposted.append(rally.id)
         team = team_store.team_by_id(session, rally.team_id)
         member = team_store.member(session, rally.team_id, rally.user_id)
         if team is None or member is None:

@@ -61,7 +61,7 @@ def test_the_leads_summary_of_a_big_team_comes_in_numbered_messages_that_fit(siz
 
 
 def test_a_small_team_gets_one_message_with_every_note() -> None:
-    week, users = big_team(10, answered=10)
+    week, _users = big_team(10, answered=10)
     s = build_summary("Small", [week], (), ())
     [page] = leads_summary_pages(s, named_lines([week], {}))
     assert "(1/" not in page.text

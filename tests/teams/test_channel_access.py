@@ -184,3 +184,30 @@ def test_the_setup_modal_warns_too(oneness: Oneness) -> None:
     assert "Invite me to <#CNOBOT> with `/invite @Oneness`" in confirmation
     with transaction(o.deps.sessions) as session:
         assert session.scalar(select(Team.bot_in_channel)) is False
+
+
+def test_a_waiting_post_fails_for_good_when_the_channel_is_archived(oneness: Oneness) -> None:
+    """The hourly check finds the channel archived: what waited has failed, and it is not
+    checked again."""
+    o = oneness
+    team_in(o, NO_BOT, "UANN", "UBOB")
+    o.advance_to(FRIDAY_3PM_LONDON)
+    o.driver.dm("UANN", "2 everything is on fire")
+    o.settle()
+    assert nudge_statuses(o) == [DeliveryStatus.WAITING_ACCESS]
+    o.slack.archive("CNOBOT")
+    o.advance_to(FRIDAY_3PM_LONDON + timedelta(hours=1, minutes=1))
+    assert nudge_statuses(o) == [DeliveryStatus.FAILED]
+    checks = len(o.slack.calls_to("conversations.info"))
+    o.advance_to(FRIDAY_3PM_LONDON + timedelta(hours=3))
+    assert len(o.slack.calls_to("conversations.info")) == checks
+    assert bot_posts(o, "CNOBOT") == []
+
+
+def test_summary_command_says_the_post_waits(oneness: Oneness) -> None:
+    o = oneness
+    team_in(o, NO_BOT, "UANN", "UBOB")
+    o.advance_to(FRIDAY_3PM_LONDON)
+    seen = o.slash("ULEAD", "summary", channel="CNOBOT")
+    assert "I'm not in <#CNOBOT>" in seen and "`/invite @Oneness`" in seen
+    assert [m for m in o.dms("ULEAD") if "Leads' summary" in m.all_text()]
