@@ -689,6 +689,9 @@ def scene_forget(stage: Stage) -> None:
 
 def health_lines(stage: Stage, user: str) -> str:
     """The health section of a person's App Home, as they would read it."""
+    # Opened a moment later, as a person would: Slack has finished with every upload (a
+    # slack_file still processing would fail the Home's views.publish, issue 11 item 5).
+    stage.slack.wait_for(lambda: all(stage.slack.file_processed(f.id) for f in stage.slack.files))
     stage.driver.app_home_opened(user)
     stage.settle()
     view = stage.slack.home_view(user) or {}
