@@ -27,12 +27,12 @@ def register(app: App, deps: Deps) -> None:
     """Listen for the bot being invited to a channel."""
 
     @guarded(_log_only)
-    def joined(event: dict[str, Any]) -> None:
+    def bot_joined_channel(event: dict[str, Any]) -> None:
         channel = event.get("channel")
         if isinstance(channel, str) and channel:
             bot_joined(deps, channel)
 
-    stored = ack_then(deps, ack_only, joined)
+    stored = ack_then(deps, ack_only, bot_joined_channel)
 
     def member_joined(
         ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
