@@ -56,6 +56,7 @@ class ChatMethods(Methods):
     def chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Post a message to a channel, or to a user's DM when given a user id."""
         channel = self.ws.postable_conversation(text_arg(params, "channel") or "")
+        self.ws.require_open(channel)
         self.ws.require_member(channel, public_without_joining=self.ws.grants.has(WRITE_PUBLIC))
         text, blocks = self.content(params)
         metadata = self._metadata(params)

@@ -54,7 +54,7 @@ class ConversationMethods(Methods):
             "is_im": False,
             "is_mpim": mpim,
             "is_private": ch.is_private,
-            "is_archived": False,
+            "is_archived": ch.is_archived,
             "is_general": False,
             "is_member": bot_in,
             "num_members": len(ch.members),

@@ -59,11 +59,15 @@ CAST = [
     User(id="UDAN", name="dan", real_name="Dan Dale", tz="Asia/Kolkata"),
     User(id="UROBOT", name="robot", real_name="Robot", is_bot=True),
     User(id="UGONE", name="gone", real_name="Gone Person", deleted=True),
+    User(id="UEVE", name="eve", real_name="Eve Evans", tz="Europe/London"),
 ]
 SIDE_CHANNEL = "CSIDE"
+# A channel nobody has invited the bot to yet (the "Channel access" scene).
+SUPPORT_CHANNEL = "CSUPPORT"
 CHANNELS = [
     Channel(id=TEAM_CHANNEL, name="team", members=[LEAD, *MEMBERS, BOT_USER]),
     Channel(id=SIDE_CHANNEL, name="side-project", members=["UANN", "UDAN", BOT_USER]),
+    Channel(id=SUPPORT_CHANNEL, name="support", members=[LEAD, "UEVE"]),
 ]
 
 LINE_LIMIT = 150  # characters per transcript line
@@ -298,7 +302,7 @@ class Stage:
 
     def show(self) -> None:
         """Write every message, ephemeral and modal that is new since the last look."""
-        for user in [LEAD, *MEMBERS]:
+        for user in [LEAD, *MEMBERS, "UEVE"]:
             for message in self.bot_dms(user):
                 self._show_message(message, f"{self.names[user]} ← DM")
             for view in self.slack.open_views(user):
@@ -373,6 +377,7 @@ def scene_cast(stage: Stage) -> None:
         kind = "bot" if user.is_bot else "deactivated" if user.deleted else user.tz
         stage.out.note(f"{user.name:<6} {user.real_name:<12} {kind}")
     stage.out.note("#team: lee, ann, bob, cat, dan and the Oneness bot")
+    stage.out.note("#support: lee and eve (the bot is not in it yet)")
 
 
 def scene_help(stage: Stage) -> None:
@@ -679,6 +684,54 @@ def scene_forget(stage: Stage) -> None:
     expect_in("no check-ins", seen, "/oneness me after forget me")
 
 
+# channel access
+
+
+def health_lines(stage: Stage, user: str) -> str:
+    """The health section of a person's App Home, as they would read it."""
+    # Opened a moment later, as a person would: Slack has finished with every upload (a
+    # slack_file still processing would fail the Home's views.publish, issue 11 item 5).
+    stage.slack.wait_for(lambda: all(stage.slack.file_processed(f.id) for f in stage.slack.files))
+    stage.driver.app_home_opened(user)
+    stage.settle()
+    view = stage.slack.home_view(user) or {}
+    shown = [
+        render_blocks("", [block])
+        for block in view.get("blocks") or []
+        if "health" in all_text(None, [block]).lower()
+        or "waiting for access" in all_text(None, [block])
+    ]
+    return "\n".join(shown)
+
+
+def scene_channel_access(stage: Stage) -> None:
+    """The bot is not in #support: setup says how to fix it, the nudge waits, the lead hears
+    once, and `/invite @Oneness` posts it."""
+    seen = stage.slash(LEAD, f"setup <#{SUPPORT_CHANNEL}|support> Support", channel=SUPPORT_CHANNEL)
+    expect_in("/invite @Oneness", seen, "setup in a channel without the bot")
+    stage.slash(LEAD, f"add {mention('UEVE')}", channel=SUPPORT_CHANNEL)
+    stage.slash(LEAD, "send", channel=SUPPORT_CHANNEL)
+    reply = stage.dm("UEVE", "2 the queue is on fire and I am alone on it")
+    expect_in("Thanks", reply, "eve's answer while the bot is not in #support")
+    support = [m for m in stage.slack.messages(SUPPORT_CHANNEL) if m.user == BOT_USER]
+    expect(not support, "the bot posted in #support without being in it")
+    told = [m for m in stage.bot_dms(LEAD) if _key(m).startswith("access:")]
+    expect(len(told) == 1, f"the lead was told {len(told)} times that the bot is not in #support")
+    health = health_lines(stage, LEAD)
+    stage.say("lee ← App Home (health):", health)
+    expect_in("waiting for access: 1", health, "the lead's App Home health")
+    stage.say("lee →", "/invite @Oneness   (in #support)")
+    joined = stage.driver.invite(SUPPORT_CHANNEL, inviter=LEAD)
+    expect(joined is not None and joined.ok, "the app did not take member_joined_channel")
+    stage.settle()
+    stage.show()
+    nudge = [m for m in stage.slack.messages(SUPPORT_CHANNEL) if _key(m).startswith("rally:")]
+    expect(len(nudge) == 1, f"{len(nudge)} nudges in #support after /invite, not 1")
+    health = health_lines(stage, LEAD)
+    stage.say("lee ← App Home (health):", health)
+    expect_in("I'm in", health, "the lead's App Home health after /invite")
+
+
 # the promise (seed 003)
 
 PLEDGE = "A reply to every ticket within one working day."
@@ -904,6 +957,7 @@ SCENES: list[Scene] = [
     ("Seven more weeks, fast-forwarded", scene_weeks),
     ("The lead exports the answers", scene_export),
     ("cat asks to be forgotten", scene_forget),
+    ("Channel access: the bot is not in #support until the lead invites it", scene_channel_access),
 ]
 
 

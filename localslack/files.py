@@ -67,6 +67,7 @@ class FileMethods(Methods):
         for target in targets:
             # "not_in_channel: User/bot membership is required for the specified channel."
             # (files.completeUploadExternal errors; chat:write.public does not help here.)
+            self.ws.require_open(target)
             self.ws.require_member(target)
         return targets
 

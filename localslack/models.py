@@ -27,6 +27,7 @@ class Channel:
     name: str
     is_private: bool = False
     members: list[str] = field(default_factory=list)
+    is_archived: bool = False
 
 
 @dataclass

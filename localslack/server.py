@@ -203,6 +203,11 @@ class LocalSlack:
             event["inviter"] = inviter
         return event
 
+    def archive(self, channel: str) -> None:
+        """Archive a channel: posts and uploads there are refused with `is_archived`."""
+        with self.workspace.lock:
+            self.workspace.channels[channel].is_archived = True
+
     def kick(self, channel: str, user: str | None = None) -> None:
         """Remove `user` (the bot by default) from a channel."""
         ws = self.workspace

@@ -190,6 +190,13 @@ class Workspace:
             return "mpim"
         return "private_channel" if channel.is_private else "public_channel"
 
+    def require_open(self, conversation: str) -> None:
+        """Nothing can be posted or shared in an archived channel (chat.postMessage errors:
+        "is_archived: Channel has been archived")."""
+        channel = self.channels.get(conversation)
+        if channel is not None and channel.is_archived:
+            raise ApiError("is_archived")
+
     def require_member(self, conversation: str, *, public_without_joining: bool = False) -> None:
         """The bot must be in a channel to use it; DMs with a person always work.
 

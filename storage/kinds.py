@@ -57,6 +57,8 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # Refused because the bot is not in the team's channel; posted when the bot is invited.
+    WAITING_ACCESS = "waiting_access"
 
 
 class BreakSource(StrEnum):

@@ -84,6 +84,12 @@ class Team(Base):
     drop_delta: Mapped[int] = mapped_column(Integer, default=2)
     followup_days: Mapped[int] = mapped_column(Integer, default=3)
     default_visibility: Mapped[str] = mapped_column(String(16), default="anonymous")
+    # Whether the bot is in the team's channel, as last seen (setup's check, a refused post,
+    # the bot's own member_joined_channel); None: never checked. Shown in the leads' health.
+    bot_in_channel: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    access_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When the leads were told the bot cannot post there; cleared when it joins (one DM a wait).
+    access_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     members: Mapped[list[Member]] = relationship(back_populates="team", cascade="all, delete")
     leads: Mapped[list[Lead]] = relationship(back_populates="team", cascade="all, delete")
@@ -264,7 +270,7 @@ class Delivery(Base):
     )
     status: Mapped[str] = mapped_column(
         String(16), default="pending"
-    )  # pending|sent|failed|skipped
+    )  # pending|sent|failed|skipped|waiting_access
     channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -346,6 +346,13 @@ def _summary(deps: Deps, inv: Invocation, command: c.PostSummary) -> Reply:
     with transaction(deps.sessions) as session:
         cycle = summaries.latest_cycle(session, team_id, deps.clock.now())
         still_open = cycle is not None and cycle.id == cycle_id and cycle.closed_at is None
+        team = team_store.team_by_id(session, team_id)
+        locked_out = team is not None and team.bot_in_channel is False
+    if locked_out:
+        return text_reply(
+            f"I'm not in <#{gathered.channel_id}>, so the channel's post waits: type "
+            f"`/invite @Oneness` there and it goes out. The named version went to the leads."
+        )
     what = (
         "the week so far (how many answered and the open rallies; the figures come when the "
         "week closes)"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot.checkin.history import my_history, pending_prompts
-from bot.home.blocks import dashboard_blocks, home_view
+from bot.home.blocks import TeamHealth, dashboard_blocks, home_view
 from bot.platform.blocks import Block
 from bot.platform.deps import Deps
 from bot.promise import service as promise
@@ -18,8 +19,12 @@ from bot.summary import service as summaries
 from bot.summary.blocks import summary_blocks
 from bot.summary.status import week_status
 from bot.teams.service import led_teams
+from storage import access as access_store
 from storage import teams as team_store
 from storage.db import transaction
+
+# How far back the health section counts failed deliveries.
+HEALTH_WINDOW = timedelta(days=7)
 
 log = logging.getLogger("oneness.home")
 
@@ -38,8 +43,22 @@ def _publish(deps: Deps, user_id: str) -> None:
         helping = rally.helping(session, user_id)
         promises = promise.home_blocks_for(session, user_id)
         dashboards: list[tuple[str, list[Block], str | None]] = []
+        health: list[TeamHealth] = []
         for team in led_teams(session, user_id):
             cycle = summaries.latest_cycle(session, team.id, now)
+            health.append(
+                TeamHealth(
+                    team.name,
+                    team.channel_id,
+                    team.bot_in_channel,
+                    access_store.team_health(
+                        session,
+                        team,
+                        cycle.id if cycle else None,
+                        now - HEALTH_WINDOW,
+                    ),
+                )
+            )
             if cycle is None:
                 continue
             gathered = summaries.gather(session, team, cycle, now=now)
@@ -75,6 +94,7 @@ def _publish(deps: Deps, user_id: str) -> None:
             led=led,
             teams=teams,
             extra=helping_blocks(helping, user_id) + promises + shown,
+            health=health,
         )
 
     try:

@@ -8,6 +8,14 @@ from typing import Any
 Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
+# Slack's limits on one message in total. It refuses blocks past about 12,000 characters of
+# text (`msg_blocks_too_long`; localslack/limits.py cites the figure); we keep text and blocks
+# together under 11,000 so a message never meets it. 50 blocks per message, 100 per view.
+MESSAGE_CHARS = 11_000
+# A message's `text` beside blocks is its notification fallback; chat.update takes 4,000 at most.
+FALLBACK_CHARS = 4_000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -128,3 +136,73 @@ def text_reply(text: str) -> Reply:
 def error_reply(message: str) -> Reply:
     """A refusal; the message says what was wrong and what to type instead."""
     return Reply(text=message, blocks=[section(f":warning: {message}")])
+
+
+def text_length(node: Any) -> int:
+    """Characters of every `text` string in a Block Kit tree, Slack's measure of its size."""
+    if isinstance(node, list):
+        return sum(text_length(item) for item in node)
+    if isinstance(node, dict):
+        return sum(
+            len(value) if key == "text" and isinstance(value, str) else text_length(value)
+            for key, value in node.items()
+        )
+    return 0
+
+
+def message_length(text: str, blocks: list[Block]) -> int:
+    """A message's size as Slack counts it: its text and the text in its blocks."""
+    return len(text) + text_length(blocks)
+
+
+def fits(text: str, blocks: list[Block], *, max_blocks: int = MESSAGE_BLOCKS) -> bool:
+    """Whether a message is within Slack's total size and block count."""
+    return len(blocks) <= max_blocks and message_length(text, blocks) <= MESSAGE_CHARS
+
+
+def paginate(blocks: list[Block], *, chars: int, max_blocks: int) -> list[list[Block]]:
+    """Blocks packed in order into as few pages as fit `chars` and `max_blocks` each (a
+    block bigger than a page gets a page of its own)."""
+    pages: list[list[Block]] = []
+    page: list[Block] = []
+    size = 0
+    for block in blocks:
+        length = text_length(block)
+        if page and (size + length > chars or len(page) >= max_blocks):
+            pages.append(page)
+            page, size = [], 0
+        page.append(block)
+        size += length
+    if page:
+        pages.append(page)
+    return pages
+
+
+def cut_to_fit(
+    text: str, blocks: list[Block], note: str, *, max_blocks: int = MESSAGE_BLOCKS
+) -> list[Block]:
+    """Blocks cut from the end until the message fits, with `note` (a context line) saying so;
+    unchanged when they fit already."""
+    if fits(text, blocks, max_blocks=max_blocks):
+        return blocks
+    ending = context(note)
+    budget = MESSAGE_CHARS - len(text) - text_length(ending)
+    kept: list[Block] = []
+    size = 0
+    for block in blocks[: max_blocks - 1]:
+        length = text_length(block)
+        if size + length > budget:
+            break
+        kept.append(block)
+        size += length
+    return [*kept, ending]
+
+
+def fit_message(text: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """A message as sent: the fallback text and the blocks cut to Slack's limits if need be
+    (the last resort; builders keep their messages within them)."""
+    if blocks and len(text) > FALLBACK_CHARS:
+        text = text[: FALLBACK_CHARS - 1] + "…"
+    if blocks:
+        blocks = cut_to_fit(text, blocks, "…cut to fit one Slack message.")
+    return text, blocks

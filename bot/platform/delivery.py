@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot.platform.blocks import fit_message
 from bot.platform.deps import Deps
 from storage import delivery as ledger
 from storage.db import transaction
@@ -29,6 +30,26 @@ UNREACHABLE = frozenset(
         "is_archived",
     }
 )
+# Refusals of the message itself, which no retry changes: recorded failed for good, so a week
+# still closes and nothing is retried every tick.
+PERMANENT = frozenset(
+    {
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "no_text",
+        "is_archived",
+    }
+)
+# A channel the bot is not in: `not_in_channel` (public) or `channel_not_found` (private, which
+# the bot cannot see). `/invite @Oneness` heals both, so such posts wait instead of failing.
+NO_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def is_conversation(channel: str) -> bool:
+    """A channel id (public C…, private G…), not a person's id or a DM."""
+    return channel.startswith(("C", "G"))
 
 
 @dataclass(frozen=True)
@@ -48,10 +69,12 @@ class Outgoing:
 class Delivered:
     """What became of a delivery: status sent|failed|skipped, and where it landed."""
 
-    status: str
+    status: str  # a DeliveryStatus
     channel_id: str | None = None
     ts: str | None = None
     error: str | None = None
+    # True when this call asked Slack (not an earlier attempt's recorded outcome).
+    attempted: bool = False
 
 
 def deliver(deps: Deps, out: Outgoing) -> Delivered:
@@ -83,24 +106,54 @@ def deliver(deps: Deps, out: Outgoing) -> Delivered:
             if found is not None:
                 log.info("delivery %s was already posted (ts %s); recorded it", out.key, found[1])
                 return _record(deps, out.key, DeliveryStatus.SENT, channel=found[0], ts=found[1])
+        text, blocks = fit_message(out.text, out.blocks)
         try:
             response = deps.client.chat_postMessage(
                 channel=out.channel,
-                text=out.text,
-                blocks=out.blocks or None,
+                text=text,
+                blocks=blocks or None,
                 metadata={"event_type": METADATA_TYPE, "event_payload": {"key": out.key}},
                 unfurl_links=False,
                 unfurl_media=False,
             )
         except SlackApiError as error:
             reason = str(error.response.get("error"))
-            if reason in UNREACHABLE:
-                log.warning("cannot deliver %s: %s", out.key, reason)
-                return _record(deps, out.key, DeliveryStatus.FAILED, error=reason)
-            raise
+            status, reason = refusal(deps, out.channel, reason)
+            if status is None:
+                raise
+            log.warning("cannot deliver %s: %s (%s)", out.key, reason, status)
+            return _record(deps, out.key, status, channel=out.channel, error=reason)
         return _record(
             deps, out.key, DeliveryStatus.SENT, channel=response["channel"], ts=response["ts"]
         )
+
+
+def refusal(deps: Deps, channel: str, reason: str) -> tuple[DeliveryStatus | None, str]:
+    """What a Slack refusal means for a delivery: waiting for access, failed for good, or None
+    (passing trouble: the caller retries later); with the reason to record.
+
+    `channel_not_found` for a channel is checked with conversations.info: a channel the bot
+    can see but is not in waits for `/invite`; one that is archived or that the check cannot
+    find either (deleted) has failed for good.
+    """
+    if is_conversation(channel) and reason in NO_ACCESS:
+        if reason == "not_in_channel":
+            return DeliveryStatus.WAITING_ACCESS, reason
+        try:
+            info = deps.client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as error:
+            found = str(error.response.get("error"))
+            if found in ("channel_not_found", "not_in_channel"):
+                return DeliveryStatus.FAILED, reason
+            return None, reason
+        if info.get("is_archived"):
+            return DeliveryStatus.FAILED, "is_archived"
+        if info.get("is_member"):
+            return None, reason  # the bot is in it after all (it just joined): try again
+        return DeliveryStatus.WAITING_ACCESS, reason
+    if reason in PERMANENT or reason in UNREACHABLE:
+        return DeliveryStatus.FAILED, reason
+    return None, reason
 
 
 def skip(deps: Deps, out: Outgoing, reason: str) -> Delivered:
@@ -131,7 +184,7 @@ def _record(
         row.status, row.channel_id, row.message_ts, row.error = status, channel, ts, error
         if status == DeliveryStatus.SENT:
             row.sent_at = deps.clock.now()
-    return Delivered(status, channel, ts, error)
+    return Delivered(status, channel, ts, error, attempted=True)
 
 
 def _find_posted(deps: Deps, out: Outgoing) -> tuple[str, str] | None:
@@ -166,9 +219,17 @@ def _recent(deps: Deps, channel: str) -> list[dict[str, Any]]:
 
 
 def upload_once(
-    deps: Deps, key: str, *, channel: str, content: bytes, filename: str, title: str
+    deps: Deps,
+    key: str,
+    *,
+    channel: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    cycle_id: int | None = None,
 ) -> str | None:
-    """Upload a file to a channel once under `key`; returns its file id (None if unreachable).
+    """Upload a file to a channel once under `key`; returns its file id (None if unreachable,
+    or waiting for the bot to be invited to the channel).
 
     Slack's three upload steps are made one by one so the file id is recorded before the step
     that shares it (files.completeUploadExternal, which Slack may carry out and still fail).
@@ -180,7 +241,9 @@ def upload_once(
             return None
         now = deps.clock.now()
         with transaction(deps.sessions) as session:
-            row, _ = ledger.claim(session, key, kind="file", user_id=None, cycle_id=None, now=now)
+            row, _ = ledger.claim(
+                session, key, kind="file", user_id=None, cycle_id=cycle_id, now=now
+            )
             if row.status != DeliveryStatus.PENDING:
                 return row.message_ts if row.status == DeliveryStatus.SENT else None
             earlier = row.message_ts if row.attempts > 0 else None
@@ -195,11 +258,12 @@ def upload_once(
                 files=[{"id": file_id, "title": title}], channel_id=channel
             )
         except SlackApiError as error:
-            reason = str(error.response.get("error"))
-            if reason in UNREACHABLE:
-                _record(deps, key, DeliveryStatus.FAILED, error=reason)
-                return None
-            raise
+            status, reason = refusal(deps, channel, str(error.response.get("error")))
+            if status is None:
+                raise
+            log.warning("cannot upload %s: %s (%s)", key, reason, status)
+            _record(deps, key, status, channel=channel, error=reason)
+            return None
         # The file id is kept where a message's ts would be: it is what later views refer to.
         _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=file_id)
         return file_id

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access.post import post_in_channel
 from bot.platform.blocks import Block, Reply
 from bot.platform.config import Settings
 from bot.platform.delivery import Outgoing, deliver
@@ -185,7 +186,7 @@ def save_promise(deps: Deps, user_id: str, team_id: int, draft: Draft) -> str:
             ) from None
         message = promise_posted(_view(team, row), changed=current is not None)
         promise_id, channel, name = row.id, team.channel_id, team.name
-    deliver(
+    post_in_channel(
         deps,
         Outgoing(
             key=f"promise:{promise_id}:posted",
@@ -196,6 +197,27 @@ def save_promise(deps: Deps, user_id: str, team_id: int, draft: Draft) -> str:
         ),
     )
     return f"Saved {escape(name)}'s promise and posted it in <#{channel}>."
+
+
+def repost_promise(deps: Deps, promise_id: int) -> None:
+    """Post a promise that waited for the bot to be invited, if it is still the current one."""
+    with transaction(deps.sessions) as session:
+        row = store.promise_by_id(session, promise_id)
+        team = team_store.team_by_id(session, row.team_id) if row is not None else None
+        if row is None or team is None or row.superseded_at is not None:
+            return
+        message = promise_posted(_view(team, row), changed=False)
+        channel = team.channel_id
+    post_in_channel(
+        deps,
+        Outgoing(
+            key=f"promise:{promise_id}:posted",
+            kind="promise",
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+        ),
+    )
 
 
 def page_link(settings: Settings, token: str) -> str:
@@ -465,7 +487,7 @@ def post_break(deps: Deps, break_id: int) -> None:
         posted = row.message_ts is not None
     if not posted:
         message = break_message(card)
-        done = deliver(
+        done = post_in_channel(
             deps,
             Outgoing(
                 key=f"break:{break_id}:post",

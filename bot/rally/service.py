@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access.post import post_in_channel
 from bot.platform.blocks import Reply
 from bot.platform.delivery import Outgoing, deliver
 from bot.platform.deps import Deps
@@ -225,7 +226,7 @@ def refresh(deps: Deps, rally_id: int) -> None:
 def _post_nudge(deps: Deps, card: RallyCard, channel_id: str, number: int) -> None:
     message = nudge_message(card)
     try:
-        done = deliver(
+        done = post_in_channel(
             deps,
             Outgoing(
                 key=_nudge_key(card.rally_id, number),
@@ -506,8 +507,12 @@ def due_rally_work(session: Session, now: datetime) -> RallyWork:
     escalations: list[int] = []
     unposted: list[int] = []
     for rally in store.open_rallies(session):
-        if rally.visibility in ("team", "anonymous") and rally.message_ts is None:
-            unposted.append(rally.id)  # its nudge failed to post earlier (Slack errors)
+        if rally.visibility in IN_CHANNEL and rally.message_ts is None:
+            nudge = ledger.get(session, _nudge_key(rally.id, rally.nudges_posted))
+            if nudge is None or nudge.status == DeliveryStatus.PENDING:
+                # Its nudge failed to post earlier for a passing reason (Slack errors); one
+                # that waits for access goes out when the bot joins, a failed one never.
+                unposted.append(rally.id)
         team = team_store.team_by_id(session, rally.team_id)
         member = team_store.member(session, rally.team_id, rally.user_id)
         if team is None or member is None:
@@ -518,11 +523,25 @@ def due_rally_work(session: Session, now: datetime) -> RallyWork:
                 followups.append((rally.id, rally.followup_at))
         if (
             rally.escalated_at is None
-            and now >= rally.opened_at + ESCALATE_AFTER
+            and (since := _asked_since(session, rally)) is not None
+            and now >= since + ESCALATE_AFTER
             and store.offer_count(session, rally.id) == 0
         ):
             escalations.append(rally.id)
     return RallyWork(followups, escalations, unposted)
+
+
+def _asked_since(session: Session, rally: Rally) -> datetime | None:
+    """When the team was asked to help: the nudge's posting (None while it has not reached the
+    channel, e.g. waiting for the bot to be invited: nobody could offer, so the leads are not
+    told "nobody offered"); a leads-only rally from its opening."""
+    if rally.visibility not in IN_CHANNEL:
+        return rally.opened_at
+    if rally.message_ts is None:
+        return None
+    posted = ledger.get(session, _nudge_key(rally.id, max(rally.nudges_posted - 1, 0)))
+    sent = posted.sent_at if posted is not None else None
+    return max(rally.opened_at, sent) if sent is not None else rally.opened_at
 
 
 def send_rally_work(deps: Deps, work: RallyWork) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session
 
+from bot.access.service import recheck as recheck_access
 from bot.checkin.blocks import prompt_message, reminder_message
 from bot.checkin.history import weekly_key
 from bot.platform.blocks import Reply
@@ -62,6 +63,7 @@ class TickReport:
     followups: int = 0
     escalations: int = 0
     promise: int = 0  # break messages: reminders, escalations, deadlines
+    reposted: int = 0  # posts that waited for the bot to be invited, sent after all
     closed: list[int] = field(default_factory=list)
 
 
@@ -116,6 +118,10 @@ def tick(deps: Deps, *, team_id: int | None = None, force: bool = False) -> Tick
                 report.promise = promise_due_work(deps)
             except SLACK_TROUBLE as error:
                 log.warning("promise reminders deferred: %s", error)
+            try:
+                report.reposted = recheck_access(deps)
+            except SLACK_TROUBLE as error:
+                log.warning("channel access check deferred: %s", error)
         return report
 
 

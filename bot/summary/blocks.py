@@ -12,7 +12,19 @@ import re
 from collections.abc import Iterable
 
 from bot.checkin.rules import HELP_LABELS
-from bot.platform.blocks import SECTION_LIMIT, Block, Reply, context, divider, header, section
+from bot.platform.blocks import (
+    MESSAGE_BLOCKS,
+    MESSAGE_CHARS,
+    SECTION_LIMIT,
+    Block,
+    Reply,
+    context,
+    cut_to_fit,
+    divider,
+    header,
+    paginate,
+    section,
+)
 from bot.platform.escape import escape
 from bot.promise.rules import PromiseLine
 from bot.schedule.calendar import SkipReason
@@ -30,8 +42,12 @@ from bot.summary.figures import (
 )
 from bot.summary.status import WeekStatus
 
-MAX_BLOCKS = 50
+MAX_BLOCKS = MESSAGE_BLOCKS
 NOTE_PREVIEW = 300
+# The leads' summary is split into at most this many numbered DMs; past that, per-person lines
+# lose their notes, then the rest is cut with a pointer to `export`.
+MAX_LEADS_PAGES = 4
+CUT_NOTE = "…cut to fit one message; `/oneness export` has every answer."
 PRIVACY_FOOTNOTE = (
     f"Scores 1-10. So that nobody's score can be worked out: no figures below {MIN_ANSWERS} "
     f"answers, the spread (standard deviation) only from {MIN_SPREAD}, and never the lowest or "
@@ -213,11 +229,9 @@ def _sections(title: str, lines: Iterable[str], sep: str = "\n") -> list[Block]:
     return blocks
 
 
-def _cap(blocks: list[Block]) -> list[Block]:
-    if len(blocks) <= MAX_BLOCKS:
-        return blocks
-    kept = blocks[: MAX_BLOCKS - 1]
-    return [*kept, context("…cut to fit one message; `/oneness export` has every answer.")]
+def _cap(blocks: list[Block], text: str = "") -> list[Block]:
+    """Blocks within Slack's limits for one message with `text` (count and total size)."""
+    return cut_to_fit(text, blocks, CUT_NOTE, max_blocks=MAX_BLOCKS)
 
 
 def summary_text(summary: Summary) -> str:
@@ -247,7 +261,7 @@ def summary_blocks(summary: Summary) -> list[Block]:
     else:
         blocks.append(section("*Open rallies:* none to show"))
     blocks.append(context(PRIVACY_FOOTNOTE))
-    return _cap(blocks)
+    return _cap(blocks, summary_text(summary))
 
 
 def progress_blocks(summary: Summary) -> list[Block]:
@@ -266,7 +280,7 @@ def progress_blocks(summary: Summary) -> list[Block]:
         blocks += _sections("*Open rallies*", (_channel_rally_line(r) for r in rallies))
     else:
         blocks.append(section("*Open rallies:* none to show"))
-    return _cap(blocks)
+    return _cap(blocks, summary_text(summary))
 
 
 def _note(note: str) -> str:
@@ -276,7 +290,7 @@ def _note(note: str) -> str:
     return "\n".join(f">{escape(part)}" for part in text.splitlines() if part.strip())
 
 
-def _member_line(line: MemberLine) -> str:
+def _member_line(line: MemberLine, *, with_note: bool = True) -> str:
     change = ""
     if line.change is not None:
         change = f" {_signed(line.change, 0)} from {line.previous_week}"
@@ -287,7 +301,7 @@ def _member_line(line: MemberLine) -> str:
         parts.append(f"wants {_help_label(line.help).lower()}")
     parts.append(_VISIBILITY_TAGS.get(line.visibility, escape(line.visibility)))
     text = " · ".join(parts)
-    note = _note(line.note)
+    note = _note(line.note) if with_note else ""
     return f"{text}\n{note}" if note else text
 
 
@@ -297,23 +311,27 @@ def _leads_rally_line(rally: RallyRow) -> str:
     return f"• {mention(rally.user_id)} {_ask(rally.help)} ({tag}): {owner}"
 
 
-def leads_summary_text(summary: Summary) -> str:
-    """Fallback text for the leads' DM."""
-    return f"Leads' summary for {escape(summary.team_name)}, {summary.week}: {_count_text(summary)}"
+def leads_summary_text(summary: Summary, part: int = 1, parts: int = 1) -> str:
+    """Fallback text for the leads' DM (numbered when it comes in several)."""
+    number = f" ({part}/{parts})" if parts > 1 else ""
+    return (
+        f"Leads' summary for {escape(summary.team_name)}, {summary.week}{number}: "
+        f"{_count_text(summary)}"
+    )
 
 
-def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
-    """The leads' DM: the figures, each member's score and change, notes, who has not answered."""
-    blocks: list[Block] = [
-        header(f"Leads' summary · {summary.week}"),
-        section(f"*{escape(summary.team_name)}*\n{_rate(summary)}"),
-    ]
+def _leads_body(summary: Summary, named: NamedLines, *, notes: bool) -> list[Block]:
+    """Everything the leads' summary shows after its header, in order."""
+    blocks: list[Block] = [section(f"*{escape(summary.team_name)}*\n{_rate(summary)}")]
     if summary.promise is not None:
         blocks.append(section(promise_text(summary.promise)))
     blocks += [section(line) for line in _figures(summary, leads=True)]
     blocks.append(divider())
     if named.members:
-        blocks += _sections("*Answers* (lowest first)", (_member_line(m) for m in named.members))
+        title = "*Answers* (lowest first)"
+        if not notes:
+            title += " · notes left out to fit; `/oneness export` has them"
+        blocks += _sections(title, (_member_line(m, with_note=notes) for m in named.members))
     if named.missing:
         blocks += _sections(
             f"*Not answered ({len(named.missing)}):*",
@@ -337,7 +355,43 @@ def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
             ),
         )
     blocks.append(context("Only you and the other leads see this message."))
-    return _cap(blocks)
+    return blocks
+
+
+# Room kept on every page for its header, its text and a closing "cut" line.
+_PAGE_RESERVE = 600
+
+
+def leads_summary_pages(summary: Summary, named: NamedLines) -> list[Reply]:
+    """The leads' DM: the figures, each member's score and change, notes, who has not answered.
+
+    A big team's summary does not fit one message (Slack refuses blocks past ~12,000
+    characters), so it comes as numbered DMs ("1/3" …), at most MAX_LEADS_PAGES; when even
+    that is too little, notes are left out, then the rest is cut and points to `export`.
+    """
+    chars = MESSAGE_CHARS - _PAGE_RESERVE
+    pages: list[list[Block]] = []
+    for notes in (True, False):
+        pages = paginate(
+            _leads_body(summary, named, notes=notes), chars=chars, max_blocks=MAX_BLOCKS - 2
+        )
+        if len(pages) <= MAX_LEADS_PAGES:
+            break
+    else:
+        pages = pages[:MAX_LEADS_PAGES]
+        pages[-1] = [*pages[-1], context(CUT_NOTE.replace("one message", "these messages"))]
+    total = len(pages)
+    replies: list[Reply] = []
+    for number, page in enumerate(pages, start=1):
+        title = f"Leads' summary · {summary.week}" + (f" ({number}/{total})" if total > 1 else "")
+        text = leads_summary_text(summary, number, total)
+        replies.append(Reply(text, _cap([header(title), *page], text)))
+    return replies
+
+
+def leads_summary_blocks(summary: Summary, named: NamedLines) -> list[Block]:
+    """The first (often the only) message of the leads' summary."""
+    return leads_summary_pages(summary, named)[0].blocks
 
 
 def status_reply(status: WeekStatus, *, as_lead: bool) -> Reply:

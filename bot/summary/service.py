@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.platform.blocks import Reply
-from bot.platform.delivery import Outgoing, deliver, upload_once
+from bot.access.post import post_in_channel, upload_in_channel
+from bot.platform.blocks import Reply, section
+from bot.platform.delivery import Outgoing, deliver
 from bot.platform.deps import Deps
 from bot.promise.service import summary_line
 from bot.schedule.calendar import (
@@ -23,7 +24,7 @@ from bot.schedule.calendar import (
     zone,
 )
 from bot.summary.blocks import (
-    leads_summary_blocks,
+    leads_summary_pages,
     leads_summary_text,
     progress_blocks,
     summary_blocks,
@@ -149,7 +150,7 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
     # Each `/oneness summary` is a new post; the automatic one is posted once per week.
     key = f"summary:{cycle_id}" + (f":manual:{uuid.uuid4().hex}" if manual else "")
     s = gathered.summary
-    deliver(
+    post_in_channel(
         deps,
         Outgoing(
             key=key,
@@ -157,6 +158,7 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
             channel=gathered.channel_id,
             text=summary_text(s),
             blocks=summary_blocks(s) if final else progress_blocks(s),
+            cycle_id=cycle_id,
         ),
     )
     if final:
@@ -168,13 +170,14 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
 def _post_chart(deps: Deps, gathered: Gathered, key: str, cycle_id: int) -> None:
     s = gathered.summary
     png = render_trend_chart(s.trend, title=f"{gathered.team_name}: the last {len(s.trend)} weeks")
-    file_id = upload_once(
+    file_id = upload_in_channel(
         deps,
         f"{key}:chart",
         channel=gathered.channel_id,
         content=png,
         filename=f"oneness-{s.week}.png",
         title=f"{gathered.team_name} · {s.week}",
+        cycle_id=cycle_id,
     )
     if file_id:
         with transaction(deps.sessions) as session:
@@ -183,20 +186,32 @@ def _post_chart(deps: Deps, gathered: Gathered, key: str, cycle_id: int) -> None
                 row.chart_file_id = file_id
 
 
+def leads_key(key: str, lead: str, part: int) -> str:
+    """The delivery key of one part of a lead's summary DM (the first keeps the plain key)."""
+    return f"{key}:leads:{lead}" + (f":part{part}" if part > 1 else "")
+
+
+def _part_of(key: str) -> int:
+    tail = key.rsplit(":", 1)[-1]
+    return int(tail[4:]) if tail.startswith("part") and tail[4:].isdigit() else 1
+
+
 def _send_to_leads(deps: Deps, gathered: Gathered, key: str) -> None:
-    s = gathered.summary
+    # A big team's summary comes as numbered DMs, each delivered once under its own key.
+    pages = leads_summary_pages(gathered.summary, gathered.named)
     for lead in gathered.leads:
-        deliver(
-            deps,
-            Outgoing(
-                key=f"{key}:leads:{lead}",
-                kind="summary",
-                channel=lead,
-                text=leads_summary_text(s),
-                blocks=leads_summary_blocks(s, gathered.named),
-                user_id=lead,
-            ),
-        )
+        for part, page in enumerate(pages, start=1):
+            deliver(
+                deps,
+                Outgoing(
+                    key=leads_key(key, lead, part),
+                    kind="summary",
+                    channel=lead,
+                    text=page.text,
+                    blocks=page.blocks,
+                    user_id=lead,
+                ),
+            )
 
 
 def render_again(deps: Deps, key: str, cycle_id: int | None) -> Reply | None:
@@ -214,8 +229,45 @@ def render_again(deps: Deps, key: str, cycle_id: int | None) -> Reply | None:
         gathered = gather(session, team, cycle, now=now)
     s = gathered.summary
     if ":leads:" in key:
-        return Reply(leads_summary_text(s), leads_summary_blocks(s, gathered.named))
+        pages = leads_summary_pages(s, gathered.named)
+        part = _part_of(key)
+        if part <= len(pages):
+            return pages[part - 1]
+        return Reply(
+            leads_summary_text(s),
+            [section("_This part of the leads' summary has nothing left to show._")],
+        )
     return Reply(summary_text(s), summary_blocks(s) if closed else progress_blocks(s))
+
+
+def repost_waiting(deps: Deps, key: str, cycle_id: int | None) -> None:
+    """Post a channel summary or its chart that waited for the bot to be invited, as the week
+    reads now (under its own key, so once)."""
+    if cycle_id is None:
+        return
+    now = deps.clock.now()
+    with transaction(deps.sessions) as session:
+        cycle = checkin_store.cycle_by_id(session, cycle_id)
+        team = team_store.team_by_id(session, cycle.team_id) if cycle else None
+        if cycle is None or team is None:
+            return
+        closed = cycle.closed_at is not None or now >= cycle.closes_at
+        gathered = gather(session, team, cycle, now=now)
+    s = gathered.summary
+    if key.endswith(":chart"):
+        _post_chart(deps, gathered, key.removesuffix(":chart"), cycle_id)
+        return
+    post_in_channel(
+        deps,
+        Outgoing(
+            key=key,
+            kind="summary",
+            channel=gathered.channel_id,
+            text=summary_text(s),
+            blocks=summary_blocks(s) if closed else progress_blocks(s),
+            cycle_id=cycle_id,
+        ),
+    )
 
 
 def close_week(deps: Deps, cycle_id: int) -> None:

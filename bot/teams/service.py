@@ -206,6 +206,7 @@ def setup_inline(deps: Deps, user_id: str, channel: ChannelRef, name: str | None
     )
     with transaction(deps.sessions) as session:
         team = setup_team(session, settings, creator=user_id, now=deps.clock.now())
+        team.bot_in_channel, team.access_checked_at = found.is_member, deps.clock.now()
         team_name = team.name
     when = describe_schedule(settings.prompt_weekday, settings.prompt_time, settings.timezone)
     return team_created_reply(team_name, found.id, found.is_member, when)
@@ -221,6 +222,7 @@ def create_from_form(deps: Deps, creator: str, form: SetupForm) -> Reply:
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         team = setup_team(session, settings, creator=creator, now=now)
+        team.bot_in_channel, team.access_checked_at = channel.is_member, now
         added = add_members(session, team, members, now=now)
         make_leads(session, team, leads, now=now)
         if creator not in form.leads:

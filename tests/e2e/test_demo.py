@@ -34,6 +34,10 @@ def test_demo_plays_a_week_and_writes_the_transcript(tmp_path: Path) -> None:
     assert "A teammate says the help landed" in text
     assert "Weekly summary · 2026-W48" in text and "Weekly summary · 2027-W02" in text
     assert "Sent you Rocket's check-ins as CSV" in text
+    # Channel access: the nudge waits for /invite, the lead hears once, the Home shows it.
+    assert "I'm not in #support: type `/invite @Oneness` there. 1 post waiting." in text
+    assert "eve ← DM: :white_check_mark: Thanks." in text
+    assert "#support ←: :raising_hand: A teammate is having a rough week" in text
     assert "DEMO FAILED" not in text
     charts = sorted(out.glob("*-oneness-*.png"))
     assert len(charts) == 8 and all(c.read_bytes()[:4] == b"\x89PNG" for c in charts)

@@ -52,11 +52,6 @@ def test_setup_warns_when_the_bot_is_not_in_the_channel(oneness: Oneness) -> Non
     assert "/invite @Oneness" in seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 1: a post refused with not_in_channel waits for access and goes "
-    "out when the bot joins (member_joined_channel, which manifest.yml must subscribe to)",
-)
 def test_a_nudge_refused_for_access_goes_out_after_invite(oneness: Oneness) -> None:
     o = oneness
     team_in_channel_without_bot(o, "UANN", "UBOB")
@@ -70,11 +65,6 @@ def test_a_nudge_refused_for_access_goes_out_after_invite(oneness: Oneness) -> N
     assert len(nudges) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 1: when a post is refused for access the leads get one DM saying "
-    "what could not be posted and how to fix it (`/invite @Oneness`)",
-)
 def test_leads_hear_once_that_the_bot_cannot_post(oneness: Oneness) -> None:
     o = oneness
     team_in_channel_without_bot(o, "UANN", "UBOB")
@@ -86,12 +76,6 @@ def test_leads_hear_once_that_the_bot_cannot_post(oneness: Oneness) -> None:
     assert len(told) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 2: the leads' summary must fit Slack's total (msg_blocks_too_long "
-    "at ~12,000 characters of block text): split into numbered DMs or shorten and point to "
-    "export",
-)
 def test_a_long_leads_summary_still_reaches_the_lead(oneness: Oneness) -> None:
     o = oneness
     members = [f"UM{i:03d}" for i in range(40)]

@@ -133,3 +133,15 @@ def test_dms_always_work_for_people(slack: LocalSlack, client: WebClient) -> Non
     dm = client.conversations_open(users=ALICE)["channel"]["id"]
     client.files_upload_v2(channel=dm, content=b"x", filename="a.csv")
     assert client.conversations_info(channel=dm)["channel"]["is_member"] is True
+
+
+def test_archived_channels_refuse_posts_and_uploads(slack: LocalSlack, client: WebClient) -> None:
+    """chat.postMessage: "is_archived: Channel has been archived"; conversations.info says so."""
+    slack.invite(OPEN)
+    client.chat_postMessage(channel=OPEN, text="before")
+    slack.archive(OPEN)
+    assert error_of(lambda: client.chat_postMessage(channel=OPEN, text="x")) == "is_archived"
+    upload = lambda: client.files_upload_v2(channel=OPEN, content=b"x", filename="a.csv")  # noqa: E731
+    assert error_of(upload) == "is_archived"
+    assert client.conversations_info(channel=OPEN)["channel"]["is_archived"] is True
+    assert [m.text for m in slack.messages(OPEN) if m.subtype is None] == ["before"]
