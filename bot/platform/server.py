@@ -34,6 +34,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 PAGES_PREFIX = "/p/"
 
+_LAZY_HEADERS = ("HTTP_X_SLACK_BOLT_LAZY_ONLY", "HTTP_X_SLACK_BOLT_LAZY_FUNCTION_NAME")
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 MAX_BODY = 1024 * 1024  # bytes; Slack's largest payloads (a view submission) are far below it
 _READ_STEP = 64 * 1024
@@ -49,6 +50,10 @@ class OnenessWSGI:
         self._pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        # Bolt reads these headers as "run only this lazy function"; only the job runner may
+        # say so (bot.platform.lazy), never a request from outside.
+        for header in _LAZY_HEADERS:
+            environ.pop(header, None)
         refused = _bound_body(environ)
         if refused is not None:
             return _plain(start_response, *refused)
