@@ -68,7 +68,7 @@ def guarded(
                     log.exception("could not report an error to the user")
 
         functools.update_wrapper(wrapper, fn)
-        del wrapper.__wrapped__
+        del wrapper.__wrapped__  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

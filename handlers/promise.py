@@ -13,6 +13,7 @@ from bot.checkin.service import refresh_prompt
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
+from bot.platform.lazy import at_once
 from bot.promise import ids
 from bot.promise import service as promise
 from bot.promise.blocks import (
@@ -24,7 +25,6 @@ from bot.promise.blocks import (
 )
 from bot.promise.rules import Draft
 from handlers.checkin import ack_only, tell_by_dm
-from bot.platform.lazy import at_once
 from handlers.guard import guarded, tell_by_respond
 from storage.kinds import BreakOrigin
 

@@ -90,7 +90,7 @@ class DurableLazyRunner(LazyListenerRunner):
         if _runs_at_once(function, request.body):
             self.executor.submit(self.run, function, request)
             return
-        name = request.lazy_function_name or getattr(function, "__name__", "lazy")
+        name = str(request.lazy_function_name or getattr(function, "__name__", "lazy"))
         self.queue.submit(
             name,
             request.body,

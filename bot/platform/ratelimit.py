@@ -27,8 +27,16 @@ from sqlalchemy import Engine, event
 
 DEFAULT_RETRY_AFTER = 1.0  # seconds, when a 429 carries no usable Retry-After
 # Web API methods that only read: a job that called them has changed nothing yet.
-READ_PREFIXES = ("auth.test", "users.", "conversations.info", "conversations.history")
-READ_PREFIXES += ("conversations.members", "conversations.replies", "team.info", "files.info")
+READ_PREFIXES: tuple[str, ...] = (
+    "auth.test",
+    "users.",
+    "conversations.info",
+    "conversations.history",
+    "conversations.members",
+    "conversations.replies",
+    "team.info",
+    "files.info",
+)
 
 
 @dataclass
@@ -74,9 +82,12 @@ def _note_write(
     conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: bool
 ) -> None:
     scope = _JOB.get()
-    if scope is not None and context is not None:
-        if context.isinsert or context.isupdate or context.isdelete:
-            scope.changed = True
+    if (
+        scope is not None
+        and context is not None
+        and (context.isinsert or context.isupdate or context.isdelete)
+    ):
+        scope.changed = True
 
 
 def watch_writes(engine: Engine) -> None:

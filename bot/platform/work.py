@@ -61,7 +61,7 @@ MODES = ("local", "queue")
 RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # seconds; about half a minute in all
 
 
-class Deferred(Exception):  # noqa: N818 - a request, not a failure
+class Deferred(Exception):
     """Raised by work that Slack rate-limited: store the job again, to run after `seconds`."""
 
     def __init__(self, seconds: float) -> None:
@@ -69,7 +69,7 @@ class Deferred(Exception):  # noqa: N818 - a request, not a failure
         self.seconds = seconds
 
 
-class NotHere(Exception):  # noqa: N818 - a fact about this process
+class NotHere(Exception):
     """No work of this name in this process (a newer release's job during a rolling upgrade)."""
 
 
@@ -221,7 +221,6 @@ class WorkQueue:
             lambda: store.finish(self._engine, job_id),
             failure=f"job {job_id} ran but could not be marked done",
         )
-
 
     def _defer(self, job_id: int, name: str, seconds: float, user_id: str | None) -> None:
         """Store the job again to run after `seconds`; in `local` mode, wake for it then (work
