@@ -101,24 +101,29 @@ class DurableLazyRunner(LazyListenerRunner):
         )
 
     def run(self, function: Callable[..., None], request: BoltRequest) -> None:
-        """Run the lazy function with Bolt's arguments; inside a job, a 429 from Slack is
-        recorded for the job to be deferred instead of waited out."""
+        """Run the lazy function with Bolt's arguments. A failure is logged with its traceback
+        (Bolt's own runner logs one line); inside a job, a 429 from Slack is recorded for the
+        job to be deferred instead of waited out."""
         outcome: JobOutcome | None = request.context.get(_OUTCOME)
-        if outcome is None:
-            super().run(function, request)
-            return
-        outcome.ran = True
+        name = getattr(function, "__name__", "lazy")
 
         @functools.wraps(function)
         def watched(**kwargs: Any) -> None:
             try:
                 function(**kwargs)
             except Exception as error:
-                seconds = retry_after(error)
-                if seconds is None:
-                    raise
+                seconds = retry_after(error) if outcome is not None else None
+                if seconds is None or outcome is None:
+                    # Work reports its own failures to the person; this is a bug, logged once.
+                    # The job is finished all the same: running it again would fail the same way.
+                    log.exception("%s failed", name)
+                    return
                 outcome.retry_after = seconds
 
+        if outcome is None:
+            super().run(watched, request)
+            return
+        outcome.ran = True
         with deferring_rate_limits():
             super().run(watched, request)
 
