@@ -208,3 +208,16 @@ def stat_of(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
+
+
+def test_a_refused_token_stops_http_mode_in_one_line_before_gunicorn_starts(
+    tmp_path: Path,
+) -> None:
+    with LocalSlack(users=PEOPLE) as slack:
+        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", free_port())
+        env["SLACK_BOT_TOKEN"] = "xoxb-not-a-token-of-this-workspace"
+        with replica(env, tmp_path) as bot:
+            assert bot.proc.wait(timeout=30) == 2
+            bot._reader.join(timeout=5)
+        assert "SLACK_BOT_TOKEN was refused by Slack" in bot.output
+        assert "Traceback" not in bot.output and "gunicorn" not in bot.output.lower()
