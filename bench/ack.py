@@ -5,11 +5,11 @@
                                   [--processes P] [--workers W] [--work-processes K]
                                   [--members M] [--pause-work]
 
-Three servers run side by side, each as `--processes` processes (default 2) sharing one port,
-each process behind waitress with `--workers` threads (default 8): the layout of
+Three servers run side by side, each as gunicorn with `--processes` worker processes (default 2)
+of `--workers` threads (default 8, gthread workers): the layout of
 `oneness run --processes P --workers W`, given to all three alike.
 
-- null: a WSGI app that answers 200 and nothing else. It shows what this client and waitress
+- null: a WSGI app that answers 200 and nothing else. It shows what this client and gunicorn
   manage on this machine, so that the client is seen not to be the bottleneck of the others;
 - floor: a minimal Bolt app with Bolt's defaults (process_before_response=False) whose
   listeners only call ack(), served through slack_bolt.adapter.wsgi.SlackRequestHandler;
@@ -352,37 +352,25 @@ def _floor_wsgi() -> Any:
     return SlackRequestHandler(app, path=EVENTS_PATH)
 
 
-def serve(kind: str, port: int, threads: int, processes: int, shared: bool) -> int:
-    """`--serve-null` / `--serve-floor`: waitress as `oneness run` serves, until SIGTERM.
-
-    With `processes` > 1 this process and `processes - 1` copies of it share the port, as
-    `oneness run --processes` does.
-    """
-    from bot.platform.server import HttpServer
-    from bot.platform.workers import Children
+def serve(kind: str, port: int, threads: int, processes: int) -> int:
+    """`--serve-null` / `--serve-floor`: served as `oneness run` serves, by gunicorn with
+    `processes` gthread workers of `threads` threads, until SIGTERM."""
+    from bot.platform.serving import Served
+    from bot.platform.serving import serve as gunicorn_serve
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    wsgi = _null_wsgi if kind == "null" else _floor_wsgi()
-    server = HttpServer(
-        wsgi, host="127.0.0.1", port=port, threads=threads, shared_port=shared, ident=kind
+
+    def build() -> Served:
+        return Served(_null_wsgi if kind == "null" else _floor_wsgi())
+
+    gunicorn_serve(
+        build,
+        host="127.0.0.1",
+        port=port,
+        processes=processes,
+        threads=threads,
+        log_level="warning",
     )
-    others = None
-    if processes > 1:
-        argv = [sys.executable, str(Path(__file__).resolve()), f"--serve-{kind}", "--shared"]
-        argv += ["--port", str(port), "--workers", str(threads), "--processes", "1"]
-        others = Children(kind, argv, processes - 1).start()
-
-    def stop(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if others is not None:
-            others.stop()
     return 0
 
 
@@ -499,8 +487,6 @@ def start_server(
             "--processes",
             str(processes),
         ]
-        if processes > 1:
-            argv.append("--shared")
     log_path = logs / f"{name}.log"
     with log_path.open("wb") as out:
         # cwd is the scratch folder: a developer's .env in the repository must not apply.
@@ -996,7 +982,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=3500, help="timed requests per level")
     parser.add_argument("--clients", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument(
-        "--workers", type=int, default=8, help="waitress threads per process, every server"
+        "--workers", type=int, default=8, help="threads per serving process, every server"
     )
     parser.add_argument("--members", type=int, default=50, help="team members sending requests")
     parser.add_argument(
@@ -1038,14 +1024,13 @@ def main(argv: list[str] | None = None) -> int:
         help="stop Oneness's work processes during each timed level (as if they ran on other "
         "machines); they catch up afterwards",
     )
-    parser.add_argument("--shared", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-null", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_null or args.serve_floor:
         kind = "null" if args.serve_null else "floor"
-        return serve(kind, args.port, args.workers, args.processes, args.shared)
+        return serve(kind, args.port, args.workers, args.processes)
     try:
         levels = [int(c) for c in args.clients.split(",") if c.strip()]
     except ValueError:

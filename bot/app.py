@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.config import ConfigError, Settings
 from bot.platform.deps import Deps, TrackingExecutor
+from bot.platform.lazy import install as install_durable_runner
 from bot.platform.logs import bolt_logger
+from bot.platform.ratelimit import watch_writes
 from bot.platform.slack import make_client
 from bot.platform.work import WorkQueue
 from handlers import register_listeners
@@ -32,6 +34,7 @@ def build_deps(
 ) -> Deps:
     """Build the process's dependencies once."""
     engine = make_engine(settings.database_url, durable_commits=durable_commits)
+    watch_writes(engine)
     executor = TrackingExecutor(max_workers=workers)
     return Deps(
         settings=settings,
@@ -47,8 +50,10 @@ def build_deps(
 def create_app(deps: Deps, *, verify_token: bool = True) -> App:
     """A Bolt App with every listener registered.
 
-    Acks are sent before slow work (`process_before_response` with lazy listeners), so an
-    answer reaches Slack within milliseconds and Slack calls happen after it.
+    Listeners acknowledge in the request (`process_before_response`); their lazy functions
+    are stored as jobs by the app's lazy-listener runner and run by whichever process claims
+    them (bot.platform.lazy), so an answer reaches Slack within milliseconds and survives a
+    crash, and Slack calls happen after it.
     """
     socket_mode = deps.settings.socket_mode
     app = App(
@@ -60,6 +65,7 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
         listener_executor=deps.executor,
         logger=bolt_logger(),
     )
+    install_durable_runner(app, deps.work, deps.executor)
     register_listeners(app, deps)
 
     @app.error

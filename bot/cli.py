@@ -6,8 +6,9 @@ import argparse
 import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
@@ -19,6 +20,11 @@ from bot.platform.config import (
     read_log_level,
 )
 from bot.platform.logs import setup_logging
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.platform.deps import Deps
 
 log = logging.getLogger("oneness")
 
@@ -47,12 +53,9 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="HTTP mode: N processes serve requests on the port, each with --workers threads "
-        "(default 1)",
+        help="HTTP mode: gunicorn runs N worker processes serving requests on the port, each "
+        "with --workers threads (default 1)",
     )
-    run.add_argument("--shared-port", action="store_true", help=argparse.SUPPRESS)
-    run.add_argument("--store-only", action="store_true", help=argparse.SUPPRESS)
-    run.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
     work = sub.add_parser(
         "work", help="run work stored by `oneness run` replicas (no HTTP, no scheduler)"
     )
@@ -108,9 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 scheduler=not args.no_scheduler,
                 work_processes=max(0, args.work_processes),
                 processes=max(1, args.processes),
-                shared_port=args.shared_port,
-                store_only=args.store_only,
-                parent_pid=args.parent_pid,
             ),
         )
     except ConfigError as error:
@@ -146,74 +146,104 @@ class Layout:
     scheduler: bool = True
     work_processes: int = 0
     processes: int = 1
-    shared_port: bool = False
-    store_only: bool = False  # a serving child whose work runs in work processes
-    parent_pid: int = 0  # a child of `oneness run --processes`
 
     @property
     def queued(self) -> bool:
-        """Work is stored for work processes rather than run here."""
-        return self.work_processes > 0 or self.store_only
+        """Work is stored for work processes rather than run where it was acknowledged."""
+        return self.work_processes > 0
 
 
 def _run(settings: Settings, layout: Layout) -> int:
+    _db_upgrade(settings)
+    if settings.socket_mode:
+        return _run_socket_mode(settings, layout)
+    return _run_http(settings, layout)
+
+
+def _start(settings: Settings, layout: Layout) -> tuple[Deps, App, Callable[[], None]]:
+    """One serving process's dependencies, app, scheduler and work; and how to stop them."""
     from bot.app import build_deps, create_checked_app
-    from bot.platform.workers import Stop, start_work, stop_on_signals
+    from bot.platform.workers import start_work
     from bot.schedule.runner import start_background
 
-    if not layout.parent_pid:
-        _db_upgrade(settings)
     deps = build_deps(
         settings, workers=layout.workers, work_mode="queue" if layout.queued else "local"
     )
     app = create_checked_app(deps)
+    # Every serving process may run the scheduler; the database's leader lock lets exactly
+    # one do so at a time (storage.leader), and another takes over if it dies.
     background = start_background(deps, scheduler=layout.scheduler, interval=settings.tick_seconds)
-    work = start_work(deps, processes=layout.work_processes, slots=layout.workers)
+    work = start_work(deps, queued=layout.queued, slots=layout.workers)
     # Everything imported so far lives as long as the process: keep it out of the collector's
     # full passes, which otherwise walk ~150,000 objects during a request (bench/summary.py).
     gc.freeze()
 
-    stop_on_signals(parent_pid=layout.parent_pid)
-    try:
-        if settings.socket_mode:
-            _serve_socket_mode(app, deps, settings)
-        else:
-            _serve_http(app, deps, settings, layout)
-    except Stop:
-        pass
-    finally:
+    def stop() -> None:
         background.stop()
         work.stop()
         deps.close()
         log.info("stopped")
+
+    return deps, app, stop
+
+
+def _run_http(settings: Settings, layout: Layout) -> int:
+    """Gunicorn serves; each of its workers builds its own app after the fork."""
+    from bot.app import build_deps, create_checked_app
+    from bot.platform.server import OnenessWSGI
+    from bot.platform.serving import Served, serve
+    from bot.platform.workers import Children, work_argv
+    from bot.promise.page import PromisePage
+
+    # Refuse a bad token here, in one line, rather than in every worker as it boots; the
+    # throwaway app also imports everything once, for the workers to share after the fork.
+    checked = build_deps(settings, workers=1)
+    try:
+        create_checked_app(checked)
+    finally:
+        checked.close()
+
+    def build() -> Served:
+        deps, app, stop = _start(settings, layout)
+        return Served(OnenessWSGI(app, deps.engine, pages=PromisePage(deps)), stop)
+
+    work = Children("work", work_argv(), layout.work_processes)
+
+    def start_work_processes() -> None:
+        work.start()  # in gunicorn's arbiter once it listens; none when N is 0
+
+    log.info("serving http://0.0.0.0:%d/slack/events", settings.port)
+    serve(
+        build,
+        port=settings.port,
+        processes=layout.processes,
+        threads=layout.workers,
+        log_level=settings.log_level,
+        on_ready=start_work_processes,
+        on_exit=work.stop,
+    )
     return 0
 
 
-def _serve_http(app: object, deps: object, settings: Settings, layout: Layout) -> None:
-    from bot.platform.server import HttpServer, OnenessWSGI
-    from bot.platform.workers import Children, serving_argv
-    from bot.promise.page import PromisePage
+def _run_socket_mode(settings: Settings, layout: Layout) -> int:
+    from bot.platform.workers import Children, Stop, stop_on_signals, work_argv
 
-    server = HttpServer(
-        OnenessWSGI(app, deps.engine, pages=PromisePage(deps)),  # type: ignore[arg-type, attr-defined]
-        port=settings.port,
-        threads=layout.workers,
-        shared_port=layout.shared_port or layout.processes > 1,
-    )
-    others: Children | None = None
-    if layout.processes > 1:
-        argv = serving_argv(port=server.port, threads=layout.workers, store_only=layout.queued)
-        others = Children("serving", argv, layout.processes - 1).start()
-    log.info("listening on http://0.0.0.0:%d/slack/events", server.port)
+    deps, app, stop = _start(settings, layout)
+    work = Children("work", work_argv(), layout.work_processes)
+    if layout.work_processes:
+        work.start()
+    stop_on_signals()
     try:
-        server.serve_forever()
+        _serve_socket_mode(app, deps, settings)
+    except Stop:
+        pass
     finally:
-        if others is not None:
-            others.stop()
-        server.close()
+        work.stop()
+        stop()
+    return 0
 
 
-def _serve_socket_mode(app: object, deps: object, settings: Settings) -> None:
+def _serve_socket_mode(app: App, deps: Deps, settings: Settings) -> None:
     import threading
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -226,14 +256,14 @@ def _serve_socket_mode(app: object, deps: object, settings: Settings) -> None:
         # Slack needs no public address in Socket Mode; the promise pages do, and only they
         # are served here.
         pages = HttpServer(
-            PromisePage(deps),  # type: ignore[arg-type]
+            PromisePage(deps),
             port=settings.port,
             threads=4,
             max_body=MAX_BODY,
             ident="oneness-pages",
         ).start_in_thread()
         log.info("serving the promise pages on port %d", pages.port)
-    handler = SocketModeHandler(app, settings.app_token)  # type: ignore[arg-type]
+    handler = SocketModeHandler(app, settings.app_token)
     handler.connect()  # type: ignore[no-untyped-call]
     log.info("connected to Slack in Socket Mode")
     try:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 
 from bot.access.service import bot_joined
 from bot.platform.deps import Deps
 from handlers.checkin import ack_only
-from handlers.flow import ack_then
 from handlers.guard import guarded
 
 
@@ -32,16 +31,10 @@ def register(app: App, deps: Deps) -> None:
         if isinstance(channel, str) and channel:
             bot_joined(deps, channel)
 
-    stored = ack_then(deps, ack_only, bot_joined_channel)
-
-    def member_joined(
-        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
-    ) -> None:
-        # Every join is acknowledged (an unhandled event would be a 404 that Slack retries);
-        # only the bot's own is stored as work.
-        if the_bot_joined(event, context):
-            stored(ack=ack, body=body)
-        else:
-            ack()
-
-    app.event("member_joined_channel")(member_joined)
+    # Only the bot's own join is stored as work; every other join is acknowledged all the same
+    # (an unhandled event would be a 404 that Slack retries). Bolt runs the first listener
+    # whose matchers pass.
+    app.event("member_joined_channel", matchers=[the_bot_joined])(
+        ack=ack_only, lazy=[bot_joined_channel]
+    )
+    app.event("member_joined_channel")(ack_only)

@@ -14,7 +14,6 @@ from bot.checkin import ids
 from bot.checkin.blocks import CheckinContext, PickTeam, read_checkin
 from bot.checkin.service import (
     SLACK_TROUBLE,
-    Stored,
     answer_button,
     answer_for_team,
     answer_text,
@@ -26,13 +25,14 @@ from bot.checkin.service import (
     pulse_context,
     submit_modal,
 )
+from bot.flows import on_checkin_stored
 from bot.home.service import publish_home
 from bot.platform.blocks import Reply
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import NotFound, UsageError
-from bot.rally.service import after_checkin, follow_checkin
-from handlers.flow import ack_then
+from bot.platform.lazy import at_once
+from bot.rally.service import follow_checkin
 from handlers.guard import Tell, guarded, parse_id, tell_by_respond
 
 log = logging.getLogger("oneness.handlers")
@@ -77,13 +77,6 @@ def ack_only(ack: Ack) -> None:
     ack()
 
 
-def after_answer(deps: Deps, user_id: str, stored: Stored | None) -> None:
-    """What follows any stored answer: the drop rule (a rally), then the person's App Home."""
-    if stored is not None:
-        after_checkin(deps, stored.checkins)
-    publish_home(deps, user_id)
-
-
 def register(app: App, deps: Deps) -> None:
     """Listen to everything that answers a check-in."""
 
@@ -93,7 +86,7 @@ def register(app: App, deps: Deps) -> None:
         if parsed is None:
             raise UsageError(OUT_OF_DATE)
         user = body["user"]["id"]
-        after_answer(deps, user, answer_button(deps, user, *parsed))
+        on_checkin_stored(deps, user, answer_button(deps, user, *parsed))
 
     @guarded(tell_by_respond)
     def open_week_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -139,7 +132,7 @@ def register(app: App, deps: Deps) -> None:
         stored = submit_modal(deps, user, ctx, answer)
         if ctx.cycle_id is None:
             client.chat_postMessage(channel=user, text=f"Thanks. Recorded {answer.score}/10.")
-        after_answer(deps, user, stored)
+        on_checkin_stored(deps, user, stored)
 
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
@@ -169,7 +162,7 @@ def register(app: App, deps: Deps) -> None:
             # The answer is stored (the prompt says so when it could be updated): "try again"
             # would only store it twice. Slack may even have posted the reply before failing.
             log.warning("could not reply to a DM answer in %s: %s", channel, error)
-        after_answer(deps, user, stored)
+        on_checkin_stored(deps, user, stored)
 
     def dm_edited(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         message = event.get("message") or {}
@@ -193,7 +186,7 @@ def register(app: App, deps: Deps) -> None:
             # A rally this answer opened shows the new words; a new drop opens one.
             edited = stored.checkins[0].id
             follow_checkin(deps, edited, edited)
-            after_answer(deps, user, stored)
+            on_checkin_stored(deps, user, stored)
 
     @guarded(tell_by_respond)
     def team_picked(
@@ -206,7 +199,7 @@ def register(app: App, deps: Deps) -> None:
         text = _message_text(client, choice)
         stored, reply = answer_for_team(deps, user, choice, text)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-        after_answer(deps, user, stored)
+        on_checkin_stored(deps, user, stored)
 
     @guarded(tell_by_respond)
     def share_as(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -230,16 +223,16 @@ def register(app: App, deps: Deps) -> None:
 
     # Bolt tries listeners in the order they were registered, building each one's arguments to
     # match it: the busiest (DM answers, score clicks) go first (bench/ack.py).
-    app.event("message")(ack_then(deps, ack_only, dm_received))
-    app.action(SCORE_ACTION)(ack_then(deps, ack_only, score_clicked))
+    app.event("message")(ack=ack_only, lazy=[dm_received])
+    app.action(SCORE_ACTION)(ack=ack_only, lazy=[score_clicked])
     # Opening a modal uses the click's trigger_id, which expires in 3 s: never queued.
-    app.action(ids.CHECKIN_DETAILS)(ack_then(deps, ack_only, open_week_modal, durable=False))
-    app.action(ids.CHECKIN_EDIT)(ack_then(deps, ack_only, open_week_modal, durable=False))
-    app.action(HOME_CHECKIN)(ack_then(deps, ack_only, open_pulse_modal, durable=False))
-    app.view(ids.CHECKIN_VIEW)(ack_then(deps, ack_checkin, save_checkin))
-    app.action(PICK_TEAM)(ack_then(deps, ack_only, team_picked))
-    app.action(SHARE_AS)(ack_then(deps, ack_only, share_as))
-    app.action(ids.NOT_A_SCORE_TEXT)(ack_then(deps, ack_only, wasnt_a_score))
+    app.action(ids.CHECKIN_DETAILS)(ack=ack_only, lazy=[at_once(open_week_modal)])
+    app.action(ids.CHECKIN_EDIT)(ack=ack_only, lazy=[at_once(open_week_modal)])
+    app.action(HOME_CHECKIN)(ack=ack_only, lazy=[at_once(open_pulse_modal)])
+    app.view(ids.CHECKIN_VIEW)(ack=ack_checkin, lazy=[save_checkin])
+    app.action(PICK_TEAM)(ack=ack_only, lazy=[team_picked])
+    app.action(SHARE_AS)(ack=ack_only, lazy=[share_as])
+    app.action(ids.NOT_A_SCORE_TEXT)(ack=ack_only, lazy=[wasnt_a_score])
 
 
 def _message_text(client: WebClient, choice: PickTeam) -> str:

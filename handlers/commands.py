@@ -12,7 +12,7 @@ from bot.commands.dispatch import Invocation, run_command
 from bot.platform.blocks import error_reply
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
-from handlers.flow import ack_then
+from bot.platform.lazy import at_once
 from handlers.guard import guarded, tell_by_respond
 
 COMMAND = "/oneness"
@@ -53,14 +53,14 @@ def register(app: App, deps: Deps) -> None:
         if reply is not None:
             respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
-    app.command(COMMAND)(ack_then(deps, ack_oneness, run_oneness, durable=is_stored))
+    app.command(COMMAND)(ack=ack_oneness, lazy=[at_once(run_oneness, when=opens_modal)])
 
 
-def is_stored(body: dict[str, Any]) -> bool:
-    """Whether the command's work is stored as a job: not when it opens a modal, which must
-    use the command's trigger_id within 3 seconds."""
+def opens_modal(body: dict[str, Any]) -> bool:
+    """Whether the command opens a modal, which must use the command's trigger_id within
+    3 seconds: its work runs at once instead of being stored as a job."""
     try:
         command = grammar.parse(body.get("text", ""))
     except UsageError:
-        return True
-    return not isinstance(command, MODAL_COMMANDS)
+        return False
+    return isinstance(command, MODAL_COMMANDS)

@@ -8,11 +8,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt.kwargs_injection import Args
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
 
 from bot.platform.blocks import Reply, error_reply
 from bot.platform.errors import OnenessError
+from bot.platform.ratelimit import defers_rate_limits, retry_after
 
 log = logging.getLogger("oneness.handlers")
 
@@ -41,22 +43,32 @@ def report(error: Exception, tell: Tell) -> None:
 def guarded(
     tell_from: Callable[[dict[str, Any]], Tell],
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Wrap a lazy listener: errors are reported through `tell_from(kwargs)`, never swallowed."""
+    """Wrap a lazy listener: errors are reported through `tell_from(kwargs)`, never swallowed.
+
+    The wrapper takes Bolt's `args` (every argument of the request): `fn` gets the ones it
+    names, the report the ones it needs (`respond`, `client`, `body`). It keeps `fn`'s name,
+    which names the stored job, but not `__wrapped__`: Bolt would read `fn`'s arguments.
+    A 429 inside stored work is not the person's business: it is raised again, and the job
+    runs once more after Retry-After (bot.platform.ratelimit).
+    """
 
     def decorate(fn: Callable[..., None]) -> Callable[..., None]:
         wanted = list(inspect.signature(fn).parameters)
 
-        @functools.wraps(fn)
-        def wrapper(**kwargs: Any) -> None:
-            # Given every argument of the request; `fn` gets the ones it names, the report all.
+        def wrapper(args: Args) -> None:
+            given = {name: getattr(args, name) for name in ("body", "client", "respond")}
             try:
-                fn(**{name: kwargs[name] for name in wanted})
+                fn(**{name: getattr(args, name) for name in wanted})
             except Exception as error:
+                if defers_rate_limits() and retry_after(error) is not None:
+                    raise
                 try:
-                    report(error, tell_from(kwargs))
+                    report(error, tell_from(given))
                 except Exception:
                     log.exception("could not report an error to the user")
 
+        functools.update_wrapper(wrapper, fn)
+        del wrapper.__wrapped__  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

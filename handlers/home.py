@@ -10,7 +10,6 @@ from bot.home.service import publish_home
 from bot.platform.deps import Deps
 from bot.teams.accounts import account_changed
 from handlers.checkin import ack_only
-from handlers.flow import ack_then
 from handlers.guard import guarded
 
 
@@ -32,5 +31,5 @@ def register(app: App, deps: Deps) -> None:
         if user.get("id"):
             account_changed(deps, user["id"], deleted=bool(user.get("deleted")))
 
-    app.event("app_home_opened")(ack_then(deps, ack_only, home_opened))
-    app.event("user_change")(ack_then(deps, ack_only, user_changed))
+    app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])
+    app.event("user_change")(ack=ack_only, lazy=[user_changed])

@@ -9,7 +9,6 @@ from slack_bolt import App, Respond
 from bot.platform.deps import Deps
 from bot.privacy.service import CONFIRM, forget_person
 from handlers.checkin import ack_only
-from handlers.flow import ack_then
 from handlers.guard import guarded, tell_by_respond
 
 
@@ -21,4 +20,4 @@ def register(app: App, deps: Deps) -> None:
         answer = forget_person(deps, body["user"]["id"])
         respond(text=answer, response_type="ephemeral", replace_original=True)
 
-    app.action(CONFIRM)(ack_then(deps, ack_only, forget_confirmed))
+    app.action(CONFIRM)(ack=ack_only, lazy=[forget_confirmed])

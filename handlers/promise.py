@@ -14,6 +14,7 @@ from bot.home.service import publish_home
 from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import UsageError
+from bot.platform.lazy import at_once
 from bot.promise import ids
 from bot.promise import service as promise
 from bot.promise.blocks import (
@@ -25,7 +26,6 @@ from bot.promise.blocks import (
 )
 from bot.promise.rules import Draft
 from handlers.checkin import ack_only, tell_by_dm
-from handlers.flow import ack_then
 from handlers.guard import guarded, on_home_tab, tell_by_respond
 from storage.kinds import BreakOrigin
 
@@ -147,16 +147,16 @@ def register(app: App, deps: Deps) -> None:
         run.__name__ = f"promise_{act.__name__}"
         return run
 
-    app.view(ids.PROMISE_VIEW)(ack_then(deps, ack_promise, save_promise))
-    app.action(ids.KEPT)(ack_then(deps, ack_only, kept_clicked))
+    app.view(ids.PROMISE_VIEW)(ack=ack_promise, lazy=[save_promise])
+    app.action(ids.KEPT)(ack=ack_only, lazy=[kept_clicked])
     # Opening a modal uses the trigger_id, which expires in 3 s: never queued.
-    app.action(ids.BROKEN)(ack_then(deps, ack_only, open_broken, durable=False))
-    app.view(ids.BROKEN_VIEW)(ack_then(deps, ack_broken, save_broken))
-    app.shortcut(ids.SHORTCUT)(ack_then(deps, ack_only, open_report, durable=False))
-    app.view(ids.REPORT_VIEW)(ack_then(deps, ack_report, save_report))
+    app.action(ids.BROKEN)(ack=ack_only, lazy=[at_once(open_broken)])
+    app.view(ids.BROKEN_VIEW)(ack=ack_broken, lazy=[save_broken])
+    app.shortcut(ids.SHORTCUT)(ack=ack_only, lazy=[at_once(open_report)])
+    app.view(ids.REPORT_VIEW)(ack=ack_report, lazy=[save_report])
     for action_id, act in (
         (ids.OWN, promise.own),
         (ids.DELIVERED, promise.delivered),
         (ids.MISSED, promise.missed),
     ):
-        app.action(action_id)(ack_then(deps, ack_only, listener(act)))
+        app.action(action_id)(ack=ack_only, lazy=[listener(act)])

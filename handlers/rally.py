@@ -14,7 +14,6 @@ from bot.platform.errors import UsageError
 from bot.rally import ids
 from bot.rally import service as rally
 from handlers.checkin import ack_only
-from handlers.flow import ack_then
 from handlers.guard import guarded, on_home_tab, parse_id, tell_by_respond
 
 Action = Callable[[Deps, int, str], str]
@@ -53,4 +52,4 @@ def register(app: App, deps: Deps) -> None:
         (ids.RALLY_WITHDRAW, rally.withdraw_by_member),
         (ids.NOT_A_SCORE, not_a_score_from_rally),
     ):
-        app.action(action_id)(ack_then(deps, ack_only, listener(act)))
+        app.action(action_id)(ack=ack_only, lazy=[listener(act)])

@@ -12,7 +12,6 @@ from bot.platform.errors import UsageError
 from bot.teams import ids
 from bot.teams import service as teams
 from bot.teams.blocks import SetupForm, read_setup
-from handlers.flow import ack_then
 from handlers.guard import guarded, parse_id, tell_by_respond
 
 
@@ -57,5 +56,5 @@ def register(app: App, deps: Deps) -> None:
             text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False
         )
 
-    app.view(ids.SETUP_VIEW)(ack_then(deps, ack_setup, create_team))
-    app.action(ids.TEAM_LEAVE)(ack_then(deps, ack_only, leave_clicked))
+    app.view(ids.SETUP_VIEW)(ack=ack_setup, lazy=[create_team])
+    app.action(ids.TEAM_LEAVE)(ack=ack_only, lazy=[leave_clicked])

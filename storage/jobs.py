@@ -6,7 +6,8 @@ request that acknowledges Slack and must cost as little as possible there.
 One person's work runs in the order it arrived, one job at a time, whichever processes claim
 it: the database decides. A job with a `user_id` is claimable only while no other job of that
 person is running and no earlier one is waiting (`_waits_for_its_person`). Jobs without a person
-run as soon as a worker is free. A job given up on (dead) holds nobody back.
+run as soon as a worker is free. A job given up on (dead) holds nobody back. A job deferred
+after a 429 (`defer`) is claimable again from its `not_before` time.
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ def claim(
     """
     ready = select(Job.id).where(
         or_(Job.claimed_until.is_(None), Job.claimed_until < now),
+        or_(Job.not_before.is_(None), Job.not_before <= now),
         Job.attempts < MAX_ATTEMPTS,
         ~_waits_for_its_person(now),
     )
@@ -218,6 +220,18 @@ def claim(
             .returning(Job.id, Job.name, Job.body, Job.attempts, Job.user_id)
         ).all()
     return sorted((ClaimedJob(*row) for row in rows), key=lambda job: job.id)
+
+
+def defer(engine: Engine, job_id: int, *, not_before: datetime) -> None:
+    """The job met Slack's rate limit: release it, claimable again from `not_before`. The
+    claim is not counted as an attempt (the job did not crash its process). It keeps its
+    place: that person's later jobs still wait for it."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(claimed_until=None, not_before=not_before, attempts=Job.attempts - 1)
+        )
 
 
 def finish(engine: Engine, job_id: int) -> None:

@@ -319,7 +319,7 @@ class ProcessedRequest(Base):
 
 
 class Job(Base):
-    """Work accepted from Slack and acknowledged, kept until it has run (bot.work).
+    """Work accepted from Slack and acknowledged, kept until it has run (bot.platform.work).
 
     Written in the acknowledging request, so an answer acknowledged to Slack survives a crash
     of the process that was to store it; `claimed_until` is the lease of the process running it.
@@ -335,6 +335,8 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Not claimable before this time: Slack rate-limited the job (its Retry-After).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_claimable", "claimed_until", "id"),

@@ -1,9 +1,11 @@
 """HTTP mode: a WSGI app with `POST /slack/events`, `GET /healthz` and, when the composition root
-passes it, the public pages under `/p/`; served by waitress.
+passes it, the public pages under `/p/`; served by gunicorn (`oneness run`, bot.platform.serving)
+or, in-process, by waitress (`HttpServer`: tests, the demo, Socket Mode's promise pages).
 
 Request bodies are bounded (`MAX_BODY`): Slack's payloads are a few kilobytes, and a larger one
 is refused with 413 before it is read or verified, twice over: by waitress while the request
-arrives, and by the WSGI app itself, so the bound holds under any WSGI server.
+arrives, and by the WSGI app itself, so the bound holds under any WSGI server (gunicorn has no
+body limit of its own).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import contextlib
 import io
 import json
 import logging
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -34,6 +35,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 PAGES_PREFIX = "/p/"
 
+_LAZY_HEADERS = ("HTTP_X_SLACK_BOLT_LAZY_ONLY", "HTTP_X_SLACK_BOLT_LAZY_FUNCTION_NAME")
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 MAX_BODY = 1024 * 1024  # bytes; Slack's largest payloads (a view submission) are far below it
 _READ_STEP = 64 * 1024
@@ -49,6 +51,10 @@ class OnenessWSGI:
         self._pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        # Bolt reads these headers as "run only this lazy function"; only the job runner may
+        # say so (bot.platform.lazy), never a request from outside.
+        for header in _LAZY_HEADERS:
+            environ.pop(header, None)
         refused = _bound_body(environ)
         if refused is not None:
             return _plain(start_response, *refused)
@@ -124,21 +130,10 @@ def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
     return [body]
 
 
-LISTEN_BACKLOG = 1024
-
-
-def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket that other processes may bind to the same port as well."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(LISTEN_BACKLOG)
-    return sock
-
-
 class HttpServer:
-    """A waitress server that can run in the foreground or in a thread, and stop cleanly."""
+    """A waitress server in this process, in the foreground or in a thread, stopping cleanly:
+    for the tests, the demo and Socket Mode's promise pages. `oneness run` in HTTP mode serves
+    through gunicorn instead (bot.platform.serving), with the same WSGI app."""
 
     def __init__(
         self,
@@ -147,20 +142,13 @@ class HttpServer:
         host: str = "0.0.0.0",
         port: int = 3000,
         threads: int = 8,
-        shared_port: bool = False,
         ident: str = "oneness",
         max_body: int | None = None,
     ) -> None:
-        # With shared_port, several processes listen on one port (SO_REUSEPORT) and the kernel
-        # spreads connections among them: `oneness run --processes N`.
-        where: dict[str, Any] = (
-            {"sockets": [reuse_port_socket(host, port)]}
-            if shared_port
-            else {"host": host, "port": port}
-        )
         self._server: BaseWSGIServer | MultiSocketServer = create_server(
             wsgi,
-            **where,
+            host=host,
+            port=port,
             threads=threads,
             ident=ident,
             # Slack retries after 3 s; there is no point queueing requests much longer.

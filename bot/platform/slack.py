@@ -22,6 +22,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.platform.ratelimit import defers_rate_limits, note_slack_answer
+
 # Methods whose effect a second call would repeat (a second message, a second share).
 NOT_IDEMPOTENT = frozenset(
     {
@@ -85,7 +87,25 @@ class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
     slack-sdk's handler adds up to a second of random jitter to every wait. Only one process
     sends scheduled messages at a time, so the jitter protects nothing and made a 2,000-member
     fan-out take 1.47x the rate limit's floor instead of 1.03x (bench/fanout.py).
+
+    Inside stored work that has changed nothing yet it does not wait at all: the 429 goes back
+    to the job, which is deferred (bot.platform.ratelimit), so no worker thread sleeps.
     """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        # Called with every answer, successes included: the running job learns what it did.
+        if response is not None:
+            note_slack_answer(request.url, response.status_code)
+        return not defers_rate_limits() and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
 
     def prepare_for_next_attempt(
         self,

@@ -21,6 +21,13 @@ one at once. Work without a person (no user id in the payload) runs as soon as i
 
 If the job cannot be stored (the database is down), the work runs in this process anyway: it
 will meet the same outage and tell the person "couldn't save that, please try again".
+
+Slack's rate limit never holds a worker thread: a job that meets a 429 raises `Deferred`
+(bot.platform.ratelimit), and goes back to the table with a not-before time of now +
+Retry-After, keeping its place in its person's order; the thread runs other work meanwhile.
+
+Jobs are run by name: the function registered under it, else the route (bot.platform.lazy:
+the request re-dispatched through the Bolt app to its lazy listener of that name).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from storage import jobs as store
 log = logging.getLogger("oneness.work")
 
 Work = Callable[[dict[str, Any]], None]
+Route = Callable[[str, dict[str, Any]], None]
 T = TypeVar("T")
 
 # Long enough that no healthy job outlives it (a job makes a few Slack calls, retried on 429),
@@ -51,6 +59,22 @@ POLL_SECONDS = 0.2
 SWEEP_SECONDS = 30.0
 MODES = ("local", "queue")
 RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # seconds; about half a minute in all
+
+
+class Deferred(Exception):
+    """Raised by work that Slack rate-limited: store the job again, to run after `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deferred for {seconds:g} s")
+        self.seconds = seconds
+
+
+class NotHere(Exception):
+    """No work of this name in this process (a newer release's job during a rolling upgrade)."""
+
+
+# A woken job is looked at a moment after its not-before time, never a moment before it.
+WAKE_SLACK_SECONDS = 0.05
 
 
 def wall_clock() -> datetime:
@@ -77,6 +101,9 @@ class WorkQueue:
         self._executor = executor
         self._now = now
         self._work: dict[str, Work] = {}
+        self._route: Route | None = None
+        self._timers: set[threading.Timer] = set()
+        self._timers_lock = threading.Lock()
         self._writer = store.GroupWriter(engine)
         # One thread of this process at a time claims a person's next jobs; a request for that
         # person meanwhile makes it look once more before it stops (nothing is left waiting).
@@ -88,15 +115,30 @@ class WorkQueue:
             raise ValueError(f"work {name!r} is registered twice")
         self._work[name] = work
 
-    @property
-    def names(self) -> list[str]:
-        """The registered work names."""
-        return sorted(self._work)
+    def route(self, route: Route) -> None:
+        """Run jobs whose name has no registered work through `route(name, body)`."""
+        self._route = route
 
-    def submit(self, name: str, body: dict[str, Any], *, user_id: str | None) -> None:
+    def _call(self, name: str, body: dict[str, Any]) -> None:
+        work = self._work.get(name)
+        if work is not None:
+            work(body)
+        elif self._route is not None:
+            self._route(name, body)
+        else:
+            raise NotHere(name)
+
+    def submit(
+        self,
+        name: str,
+        body: dict[str, Any],
+        *,
+        user_id: str | None,
+        fallback: Callable[[], None] | None = None,
+    ) -> None:
         """Store the job (called while acknowledging), and in `local` mode start it: at once
-        when it has no person, else as soon as that person's earlier work has finished."""
-        work = self._work[name]
+        when it has no person, else as soon as that person's earlier work has finished.
+        When it cannot be stored, `fallback` (by default the work itself) runs here."""
         local = self.mode == "local"
         lease = LEASE if local and user_id is None else None
         row = store.job_values(
@@ -110,15 +152,19 @@ class WorkQueue:
             job_id = self._writer.add(row)
         except SQLAlchemyError as error:
             log.warning("could not store %s work (%s); running it here", name, error)
-            self._executor.submit(work, body)
+            self._executor.submit(fallback or (lambda: self._call(name, body)))
             return
         if lease is not None:
-            self._executor.submit(self._run, job_id, name, body)
+            self._executor.submit(self._run, job_id, name, body, None)
         elif local and user_id is not None:
             self._executor.submit(self._run_person, user_id)
 
     def close(self) -> None:
-        """Release the connection jobs are stored on."""
+        """Release the connection jobs are stored on; forget pending wake-ups."""
+        with self._timers_lock:
+            for timer in self._timers:
+                timer.cancel()
+            self._timers.clear()
         self._writer.close()
 
     def run_claimed(self, limit: int) -> int:
@@ -153,17 +199,19 @@ class WorkQueue:
     def _run_job(self, job: store.ClaimedJob) -> None:
         if job.attempts > 1:
             log.warning("running %s job %d again (attempt %d)", job.name, job.id, job.attempts)
-        self._run(job.id, job.name, json.loads(job.body))
+        self._run(job.id, job.name, json.loads(job.body), job.user_id)
 
-    def _run(self, job_id: int, name: str, body: dict[str, Any]) -> None:
-        work = self._work.get(name)
-        if work is None:
+    def _run(self, job_id: int, name: str, body: dict[str, Any], user_id: str | None) -> None:
+        try:
+            self._call(name, body)
+        except NotHere:
             # A newer release's job met an older process during a rolling upgrade; the lease
             # lapses and a process that knows the name takes it.
             log.error("no work named %s here; job %d is left for another process", name, job_id)
             return
-        try:
-            work(body)
+        except Deferred as deferred:
+            self._defer(job_id, name, deferred.seconds, user_id)
+            return
         except Exception:
             # Work reports its own failures to the person; this is a bug, logged once. The job
             # is finished all the same, as running it again would fail the same way.
@@ -173,6 +221,36 @@ class WorkQueue:
             lambda: store.finish(self._engine, job_id),
             failure=f"job {job_id} ran but could not be marked done",
         )
+
+    def _defer(self, job_id: int, name: str, seconds: float, user_id: str | None) -> None:
+        """Store the job again to run after `seconds`; in `local` mode, wake for it then (work
+        processes find it by polling)."""
+        log.info("%s job %d rate-limited by Slack; running it again in %g s", name, job_id, seconds)
+        until = self._now() + timedelta(seconds=seconds)
+        _retried(
+            lambda: store.defer(self._engine, job_id, not_before=until),
+            failure=f"job {job_id} could not be deferred; its lease will lapse",
+        )
+        if self.mode == "local":
+            self._wake_after(seconds + WAKE_SLACK_SECONDS, user_id)
+
+    def _wake_after(self, seconds: float, user_id: str | None) -> None:
+        def wake() -> None:
+            with self._timers_lock:
+                self._timers.discard(timer)
+            try:
+                if user_id is not None:
+                    self._executor.submit(self._run_person, user_id)
+                else:
+                    self._executor.submit(self.run_claimed, 1)
+            except RuntimeError:  # the pool was shut down meanwhile: the sweeper's turn
+                pass
+
+        timer = threading.Timer(seconds, wake)
+        timer.daemon = True
+        with self._timers_lock:
+            self._timers.add(timer)
+        timer.start()
 
 
 def _retried(call: Callable[[], T], *, failure: str) -> T | None:

@@ -1,5 +1,6 @@
-"""The processes beside `oneness run`: `oneness work` processes that run stored work, extra
-serving processes (`--processes`), and the sweeper for work a crashed process left behind."""
+"""The processes beside the serving ones: `oneness work` processes that run stored work
+(`oneness run --work-processes N` starts them as children), and the sweeper for work a crashed
+process left behind. Serving processes are gunicorn's (bot.platform.serving)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,10 @@ RESTART_AFTER_SECONDS = 5.0
 
 @dataclass
 class Children:
-    """Child processes of `oneness run` running `argv`, restarted if they die, stopped with it."""
+    """`oneness work` children of `oneness run --work-processes N`: restarted if they die,
+    stopped with it. Gunicorn supervises only its WSGI workers, so this small loop does the
+    same for these; where systemd or Kubernetes run the bot, run `oneness work` as a service of
+    its own instead (docs/OPERATIONS.md)."""
 
     label: str
     argv: list[str]
@@ -41,6 +45,8 @@ class Children:
 
     def start(self) -> Children:
         """Start the children and a thread that replaces any that exits."""
+        if self.count <= 0:
+            return self
         self.children = [subprocess.Popen(self.argv) for _ in range(self.count)]
         threading.Thread(target=self._watch, name=f"oneness-{self.label}", daemon=True).start()
         log.info("started %d %s processes", self.count, self.label)
@@ -73,55 +79,42 @@ class Children:
                 child.wait()
 
 
-def work_argv(threads: int) -> list[str]:
+def work_argv(threads: int = WORK_THREADS) -> list[str]:
     """`oneness work` as a child of this process."""
     argv = [sys.executable, "-m", "bot.cli", "work", "--threads", str(threads)]
     return [*argv, "--nice", str(WORK_NICENESS), "--parent-pid", str(os.getpid())]
 
 
-def serving_argv(*, port: int, threads: int, store_only: bool) -> list[str]:
-    """Another `oneness run` serving requests on this process's port, and nothing else."""
-    argv = [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--workers", str(threads)]
-    argv += ["--no-scheduler", "--shared-port", "--parent-pid", str(os.getpid())]
-    return [*argv, "--store-only"] if store_only else argv
-
-
 @dataclass
 class Work:
-    """What `oneness run` started beside its own serving: a sweeper, child processes."""
+    """The sweeper a serving process runs when it runs its own work."""
 
     drainer: Drainer | None = None
-    children: list[Children] = field(default_factory=list)
 
     def stop(self) -> None:
-        """Stop the sweeper and the child processes."""
+        """Stop the sweeper."""
         if self.drainer is not None:
             self.drainer.stop()
-        for group in self.children:
-            group.stop()
 
 
-def start_work(deps: Deps, *, processes: int, slots: int) -> Work:
-    """`processes` > 0: children run the work. Otherwise this process runs what it stores at
-    once, and sweeps now and then for jobs that a crashed process left behind. A process that
-    only stores (`--store-only`) starts neither."""
-    if processes > 0:
-        return Work(children=[Children("work", work_argv(WORK_THREADS), processes).start()])
-    if deps.work.mode == "queue":
+def start_work(deps: Deps, *, queued: bool, slots: int) -> Work:
+    """`queued`: work processes run the work, this process only stores it. Otherwise this
+    process runs what it stores at once, and sweeps now and then for jobs that a crashed
+    process left behind (or whose deferral after a 429 is over)."""
+    if queued:
         return Work()
     drainer = Drainer(deps.work, deps.executor, slots=slots)
     return Work(drainer=drainer.start(interval=SWEEP_SECONDS))
 
 
 class Stop(SystemExit):
-    """Raised in the main thread by SIGTERM or SIGINT to leave the serving or waiting loop.
-    A SystemExit, because waitress's loop swallows ordinary exceptions raised in its handlers
-    and re-raises this."""
+    """Raised in the main thread by SIGTERM or SIGINT to leave the waiting loop (`oneness work`,
+    Socket Mode). A SystemExit, so that no handler on the way swallows it."""
 
 
 def stop_on_signals(*, parent_pid: int = 0) -> None:
     """SIGTERM and SIGINT raise `Stop`; with `parent_pid`, so does that process's death
-    (checked every second), for the children of `oneness run`."""
+    (checked every second), for the work processes of `oneness run`."""
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         logging.getLogger("oneness").info("received %s, shutting down", signal.Signals(signum).name)

@@ -21,6 +21,7 @@ from tests.e2e.processes import (
     slack_env,
     team_due_now,
 )
+from tests.platform.test_request_size import TWO_MB, post
 
 PEOPLE = [User(id="ULEAD", name="lee"), User(id="UANN", name="ann")]
 
@@ -41,6 +42,10 @@ def test_http_mode_answers_healthz_and_a_command_and_stops_on_sigterm(tmp_path: 
                 timeout=10,
             )
             assert "set up in" in seen[0].all_text()
+            # Gunicorn serves it; the bound on request bodies holds there too.
+            big = b"x" * TWO_MB
+            assert post(port, big, {"Content-Type": "application/json"}) == 413
+            assert post(port, big, {"Content-Type": "application/json"}, chunked=True) == 413
             assert bot.terminate() == 0
             assert "Traceback" not in bot.output
 
@@ -122,6 +127,19 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def work_children(pid: int) -> list[int]:
+    """The `oneness work` children of `pid`."""
+    found = []
+    for child in children_of(pid):
+        try:
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"work" in argv:
+            found.append(child)
+    return found
+
+
 def jobs_in_hand(port: int) -> int:
     """Jobs stored and not yet done, from GET /healthz."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
@@ -141,7 +159,8 @@ def test_work_processes_run_the_work_and_are_replaced_when_they_die(tmp_path: Pa
             except TimeoutError:
                 raise AssertionError(f"no {text!r}:\n{bot.output}") from None
 
-        workers = slack.wait_for(lambda: children_of(bot.proc.pid), timeout=20)
+        # Gunicorn's serving worker is a child too; the work process is the `oneness work` one.
+        workers = slack.wait_for(lambda: work_children(bot.proc.pid), timeout=20)
         driver.slash("ULEAD", "setup <#CTEAM|team> Rocket", channel="CTEAM")
         answered("set up in")
         # Killed once idle: a job it held would hold back this person's next one until its
@@ -149,7 +168,7 @@ def test_work_processes_run_the_work_and_are_replaced_when_they_die(tmp_path: Pa
         slack.wait_for(lambda: jobs_in_hand(bot.port) == 0, timeout=20)
         os.kill(workers[0], signal.SIGKILL)
         replaced = slack.wait_for(
-            lambda: [p for p in children_of(bot.proc.pid) if p not in workers], timeout=20
+            lambda: [p for p in work_children(bot.proc.pid) if p not in workers], timeout=20
         )
         driver.slash("ULEAD", "add <@UANN>", channel="CTEAM")
         answered("Added")
@@ -189,3 +208,16 @@ def stat_of(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
+
+
+def test_a_refused_token_stops_http_mode_in_one_line_before_gunicorn_starts(
+    tmp_path: Path,
+) -> None:
+    with LocalSlack(users=PEOPLE) as slack:
+        env = slack_env(slack, f"sqlite:///{tmp_path / 'o.db'}", free_port())
+        env["SLACK_BOT_TOKEN"] = "xoxb-not-a-token-of-this-workspace"
+        with replica(env, tmp_path) as bot:
+            assert bot.proc.wait(timeout=30) == 2
+            bot._reader.join(timeout=5)
+        assert "SLACK_BOT_TOKEN was refused by Slack" in bot.output
+        assert "Traceback" not in bot.output and "gunicorn" not in bot.output.lower()

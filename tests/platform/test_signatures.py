@@ -62,3 +62,27 @@ def test_properly_signed_request_works(oneness: Oneness) -> None:
     assert oneness.driver.raw(body, headers).status == 200
     oneness.settle()
     assert _teams(oneness) == 1
+
+
+def test_a_request_from_outside_cannot_ask_to_run_only_the_work(oneness: Oneness) -> None:
+    """Bolt reads `x-slack-bolt-lazy-only` as "skip the ack, run this lazy function": only the
+    job runner may say so. From outside the headers are dropped and the request is answered
+    as any other (here `/oneness help`, answered in the ack itself)."""
+    body = urlencode(
+        {
+            "command": "/oneness",
+            "text": "help",
+            "user_id": "ULEAD",
+            "channel_id": "CTEAM",
+            "team_id": "T0LOCAL",
+            "response_url": "http://127.0.0.1:1/x",
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    headers = oneness.driver.sign(body)
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["X-Slack-Bolt-Lazy-Only"] = "1"
+    headers["X-Slack-Bolt-Lazy-Function-Name"] = "run_oneness"
+    reply = oneness.driver.raw(body, headers)
+    assert reply.status == 200
+    assert "/oneness checkin" in reply.ephemeral_text
