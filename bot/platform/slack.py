@@ -1,4 +1,4 @@
-"""The Web API client: our base URL, and slack-sdk's retry handlers for errors and 429s."""
+"""The Web API client: our base URL, pacing of posts, and slack-sdk's retry handlers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+
+from bot.platform.pacing import POST_MESSAGE, PacedWebClient, TokenBucket
 
 
 class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
@@ -44,15 +46,26 @@ class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def make_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
-    """A WebClient that retries connection errors, 5xx answers and 429s (after Retry-After)."""
-    return WebClient(
+def make_client(
+    token: str, base_url: str, *, timeout: int = 10, post_rate: float | None = None
+) -> WebClient:
+    """A WebClient that retries connection errors, 5xx answers and 429s (after Retry-After).
+
+    With `post_rate`, chat.postMessage is paced at that many messages a second for the whole
+    process (a token bucket with a burst of 1), so a fan-out stays under the workspace's limit
+    instead of meeting 429s; the Retry-After handler remains the fallback.
+    """
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ExactRetryAfterHandler(max_retry_count=10),
+    ]
+    if post_rate is None:
+        return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+    return PacedWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ExactRetryAfterHandler(max_retry_count=10),
-        ],
+        retry_handlers=handlers,
+        paced={POST_MESSAGE: TokenBucket(post_rate, burst=1)},
     )
