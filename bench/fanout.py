@@ -75,6 +75,8 @@ class Figures:
     ratelimited: int
     post_calls: int
     retry_gap: float | None
+    slow_gaps: int
+    slow_seconds: float
     report: TickReport
     setup_seconds: float
 
@@ -175,9 +177,19 @@ def run(members: int, rate: float, url: str, post_rate: float | None) -> Figures
         ratelimited=sum(1 for c in posts if c.status == 429),
         post_calls=len(posts),
         retry_gap=retry_gap(posts),
+        slow_gaps=len(slow := slow_gaps(posts, post_rate or rate)),
+        slow_seconds=sum(slow),
         report=report,
         setup_seconds=setup_seconds,
     )
+
+
+def slow_gaps(posts: list[ApiCall], rate: float) -> list[float]:
+    """Time lost where the bot was slower than the pace: the part of each gap between posts
+    beyond twice the interval (a burst of 1 saves no time up, so it is not made good)."""
+    interval = 1.0 / rate
+    gaps = (b.at - a.at for a, b in itertools.pairwise(posts))
+    return [gap - interval for gap in gaps if gap > 2 * interval]
 
 
 def retry_gap(posts: list[ApiCall]) -> float | None:
@@ -226,6 +238,7 @@ def report_lines(figures: Figures, rss_mb: float, db: str, variant: str) -> list
         f"ratelimited_429: {figures.ratelimited}",
         f"post_calls: {figures.post_calls}",
         f"mean_wait_after_429_seconds: {gap}",
+        f"gaps_over_twice_the_interval: {figures.slow_gaps} ({figures.slow_seconds:.2f} s lost)",
         f"tick_prompts: {figures.report.prompts}",
         f"tick_failed: {figures.report.failed}",
         f"peak_rss_mb: {rss_mb:.1f}",
