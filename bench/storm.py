@@ -78,6 +78,7 @@ if str(ROOT) not in sys.path:
 
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from bench.ack import (
     LEAD,
@@ -113,6 +114,7 @@ EDIT_AFTER = 30.0
 TRIGGER_SECONDS = 3.0
 REQUEST_TIMEOUT = 10.0
 SAMPLE_SECONDS = 0.25
+ATTEMPTS = 3
 
 TARGET_P99 = 2.0
 TARGET_MAX = 10.0
@@ -800,11 +802,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cpus: {os.cpu_count()}")
     print(f"slack_limits: {'off' if args.unlimited else 'documented tiers'}")
     for scale in scales:
-        try:
-            with tempfile.TemporaryDirectory(prefix="oneness-storm-") as tmp:
-                result = run_storm(args, args.members * scale, Path(tmp))
-        except Exception as error:  # a report, not a crash
-            print(f"x{scale}_error: {type(error).__name__}: {error}")
+        result = None
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with tempfile.TemporaryDirectory(prefix="oneness-storm-") as tmp:
+                    result = run_storm(args, args.members * scale, Path(tmp))
+                break
+            except OperationalError as error:
+                # The machine's PostgreSQL is shared, and restarted by the e2e fault tests;
+                # a run that met a restart is started again from scratch.
+                print(f"x{scale}_attempt_{attempt}_database_error: {str(error).splitlines()[0]}")
+                time.sleep(15)
+            except Exception as error:  # a report, not a crash
+                print(f"x{scale}_error: {type(error).__name__}: {error}")
+                break
+        if result is None:
             print(f"x{scale}_targets: NOT met (the benchmark could not finish)")
             continue
         for line in report_lines(result, args, scale):
