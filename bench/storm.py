@@ -465,7 +465,8 @@ class Backlog(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
-        self.join(5)
+        if self.is_alive():
+            self.join(5)
 
     @property
     def peak(self) -> int:
@@ -599,12 +600,14 @@ def run_storm(args: argparse.Namespace, members: int, logs: Path) -> Result:
                 args.work_processes,
                 args.processes,
             )
-            backlog = Backlog(url)
             try:
-                return _measure(args, members, slack, server, backlog, url)
+                backlog = Backlog(url)
+                try:
+                    return _measure(args, members, slack, server, backlog, url)
+                finally:
+                    backlog.stop()
+                    backlog.engine.dispose()
             finally:
-                backlog.stop()
-                backlog.engine.dispose()
                 server.stop()
     finally:
         slack.stop()
