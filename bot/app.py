@@ -40,7 +40,8 @@ def build_deps(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        client=client or make_client(settings.bot_token, settings.api_url),
+        client=client
+        or make_client(settings.bot_token, settings.api_url, post_rate=settings.post_rate),
         clock=clock or SystemClock(),
         executor=executor,
         work=WorkQueue(engine, executor, mode=work_mode),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +129,8 @@ class ResponsePost:
 
     token: str
     body: dict[str, Any]
+    # When it arrived (time.time(), like ApiCall.at): when the person saw the reply.
+    at: float = field(default_factory=time.time)
 
 
 @dataclass

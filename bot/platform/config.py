@@ -14,6 +14,12 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///oneness.db"
 DEFAULT_PORT = 3000
+# chat.postMessage messages a second across the workspace. Slack publishes 1 a second per
+# channel and "several hundred messages per minute" per workspace
+# (https://docs.slack.dev/apis/web-api/rate-limits); prompts go to separate DMs, so only the
+# workspace figure applies to a fan-out. 5 a second is 300 a minute. Too high costs a 429 and
+# a Retry-After wait; too low would delay every prompt and confirmation for nothing.
+DEFAULT_POST_RATE = 5.0
 
 
 class ConfigError(Exception):
@@ -34,6 +40,9 @@ class Settings:
     tick_seconds: float = 15.0
     # The public base URL of the promise pages (`<public_url>/p/<token>`); None: not public.
     public_url: str | None = None
+    # chat.postMessage a second for this process (ONENESS_POST_RATE); None: not paced (tests
+    # and the demo build Settings directly and rely on the local Slack's 429s instead).
+    post_rate: float | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -114,7 +123,9 @@ def load_settings(env: Mapping[str, str], *, need_slack: bool = True) -> Setting
             f"ONENESS_TICK_SECONDS must be seconds between 0.05 and 3600, got {tick_text!r}"
         )
     public_url = _validate_public_url(env.get("ONENESS_PUBLIC_URL", "").strip())
+    post_rate = _read_post_rate(env)
     return Settings(
+        post_rate=post_rate,
         public_url=public_url,
         tick_seconds=tick_seconds,
         bot_token=bot_token,
@@ -125,6 +136,22 @@ def load_settings(env: Mapping[str, str], *, need_slack: bool = True) -> Setting
         port=int(port_text),
         log_level=log_level,
     )
+
+
+def _read_post_rate(env: Mapping[str, str]) -> float:
+    text = env.get("ONENESS_POST_RATE", "").strip() or f"{DEFAULT_POST_RATE:g}"
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    # Above 100 a second (6,000 a minute) no Slack workspace takes posts; 0.01 is one a
+    # hundred seconds, slow enough for any trial.
+    if not 0.01 <= rate <= 100:
+        raise ConfigError(
+            "ONENESS_POST_RATE must be chat.postMessage messages a second across the "
+            f"workspace, between 0.01 and 100 (default {DEFAULT_POST_RATE:g}), got {text!r}"
+        )
+    return rate
 
 
 def _validate_public_url(url: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The Web API client: our base URL, and slack-sdk's retry handlers for errors and 429s.
+"""The Web API client: our base URL, pacing of posts, and slack-sdk's retry handlers.
 
 Calls that may create something (a message, a shared file) are never retried by the client
 after a connection error or a 5xx: Slack may have acted before failing (its `fatal_error`
@@ -22,6 +22,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.platform.pacing import POST_MESSAGE, PacedWebClient, TokenBucket
 from bot.platform.ratelimit import defers_rate_limits, note_slack_answer
 
 # Methods whose effect a second call would repeat (a second message, a second share).
@@ -128,16 +129,27 @@ class ExactRetryAfterHandler(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def make_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
+def make_client(
+    token: str, base_url: str, *, timeout: int = 10, post_rate: float | None = None
+) -> WebClient:
     """A WebClient that retries 429s (after Retry-After), and connection errors and 5xx
-    answers of the calls that are safe to repeat."""
-    return WebClient(
+    answers of the calls that are safe to repeat.
+
+    With `post_rate`, chat.postMessage is paced at that many messages a second for the whole
+    process (a token bucket with a burst of 1), so a fan-out stays under the workspace's limit
+    instead of meeting 429s; the Retry-After handler remains the fallback.
+    """
+    handlers = [
+        IdempotentConnectionErrorRetryHandler(max_retry_count=2),
+        IdempotentServerErrorRetryHandler(max_retry_count=2),
+        ExactRetryAfterHandler(max_retry_count=10),
+    ]
+    if post_rate is None:
+        return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+    return PacedWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=[
-            IdempotentConnectionErrorRetryHandler(max_retry_count=2),
-            IdempotentServerErrorRetryHandler(max_retry_count=2),
-            ExactRetryAfterHandler(max_retry_count=10),
-        ],
+        retry_handlers=handlers,
+        paced={POST_MESSAGE: TokenBucket(post_rate, burst=1)},
     )

@@ -33,6 +33,11 @@ def test_defaults() -> None:
         ({**GOOD, "ONENESS_PUBLIC_URL": "ftp://oneness.example.com"}, "ONENESS_PUBLIC_URL"),
         ({**GOOD, "ONENESS_PUBLIC_URL": "https://x.example/?a=1"}, "ONENESS_PUBLIC_URL"),
         ({**GOOD, "ONENESS_PUBLIC_URL": "https://x.example/oneness"}, "ONENESS_PUBLIC_URL"),
+        ({**GOOD, "ONENESS_POST_RATE": "fast"}, "ONENESS_POST_RATE"),
+        ({**GOOD, "ONENESS_POST_RATE": "0"}, "ONENESS_POST_RATE"),
+        ({**GOOD, "ONENESS_POST_RATE": "-5"}, "ONENESS_POST_RATE"),
+        ({**GOOD, "ONENESS_POST_RATE": "nan"}, "ONENESS_POST_RATE"),
+        ({**GOOD, "ONENESS_POST_RATE": "1000"}, "ONENESS_POST_RATE"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
@@ -44,6 +49,24 @@ def test_public_url_is_kept_without_its_trailing_slash() -> None:
     assert load_settings(GOOD).public_url is None
     env = {**GOOD, "ONENESS_PUBLIC_URL": " https://oneness.example.com:8443/ "}
     assert load_settings(env).public_url == "https://oneness.example.com:8443"
+
+
+def test_post_rate_defaults_to_five_a_second_and_paces_the_process_client(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import build_deps
+    from bot.platform.pacing import PacedWebClient
+
+    assert load_settings(GOOD).post_rate == 5.0
+    settings = load_settings(
+        {**GOOD, "ONENESS_POST_RATE": " 0.5 ", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    )
+    assert settings.post_rate == 0.5
+    deps = build_deps(settings, workers=1)
+    try:
+        assert isinstance(deps.client, PacedWebClient)
+        assert deps.client.paced["chat.postMessage"].rate == 0.5
+        assert deps.client.paced["chat.postMessage"].burst == 1
+    finally:
+        deps.close()
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
