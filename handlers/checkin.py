@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -32,6 +33,7 @@ from bot.platform.dedupe import first_time
 from bot.platform.deps import Deps
 from bot.platform.errors import NotFound, UsageError
 from bot.platform.lazy import at_once
+from bot.platform.respond import Via
 from bot.rally.service import follow_checkin
 from handlers.guard import Tell, guarded, parse_id, tell_by_respond
 
@@ -72,6 +74,13 @@ def parse_score_value(value: str) -> tuple[int, int] | None:
     return cycle_id, int(score)
 
 
+def click_via(body: dict[str, Any]) -> Via | None:
+    """The click's response_url and the message it replaces, when the click was on a message."""
+    url = body.get("response_url")
+    ts = (body.get("container") or {}).get("message_ts")
+    return Via(str(url), str(ts)) if url and ts else None
+
+
 def ack_only(ack: Ack) -> None:
     """Acknowledge at once; the lazy listener does the work."""
     ack()
@@ -86,7 +95,8 @@ def register(app: App, deps: Deps) -> None:
         if parsed is None:
             raise UsageError(OUT_OF_DATE)
         user = body["user"]["id"]
-        on_checkin_stored(deps, user, answer_button(deps, user, *parsed))
+        stored = answer_button(deps, user, *parsed, via=click_via(body))
+        on_checkin_stored(deps, stored)
 
     @guarded(tell_by_respond)
     def open_week_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -94,7 +104,9 @@ def register(app: App, deps: Deps) -> None:
         if cycle_id is None:
             raise UsageError(OUT_OF_DATE)
         user = body["user"]["id"]
-        view = modal_for(deps, user, context_for_cycle(deps, cycle_id))
+        # The submit confirms through this click's response_url (30 minutes, 5 posts).
+        ctx = replace(context_for_cycle(deps, cycle_id), via=click_via(body))
+        view = modal_for(deps, user, ctx)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @guarded(tell_by_dm)
@@ -132,7 +144,7 @@ def register(app: App, deps: Deps) -> None:
         stored = submit_modal(deps, user, ctx, answer)
         if ctx.cycle_id is None:
             client.chat_postMessage(channel=user, text=f"Thanks. Recorded {answer.score}/10.")
-        on_checkin_stored(deps, user, stored)
+        on_checkin_stored(deps, stored)
 
     @guarded(tell_by_dm)
     def dm_received(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
@@ -162,7 +174,7 @@ def register(app: App, deps: Deps) -> None:
             # The answer is stored (the prompt says so when it could be updated): "try again"
             # would only store it twice. Slack may even have posted the reply before failing.
             log.warning("could not reply to a DM answer in %s: %s", channel, error)
-        on_checkin_stored(deps, user, stored)
+        on_checkin_stored(deps, stored)
 
     def dm_edited(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         message = event.get("message") or {}
@@ -186,7 +198,7 @@ def register(app: App, deps: Deps) -> None:
             # A rally this answer opened shows the new words; a new drop opens one.
             edited = stored.checkins[0].id
             follow_checkin(deps, edited, edited)
-            on_checkin_stored(deps, user, stored)
+            on_checkin_stored(deps, stored)
 
     @guarded(tell_by_respond)
     def team_picked(
@@ -199,7 +211,7 @@ def register(app: App, deps: Deps) -> None:
         text = _message_text(client, choice)
         stored, reply = answer_for_team(deps, user, choice, text)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-        on_checkin_stored(deps, user, stored)
+        on_checkin_stored(deps, stored)
 
     @guarded(tell_by_respond)
     def share_as(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

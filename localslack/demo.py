@@ -507,7 +507,10 @@ def scene_answer_text(stage: Stage) -> None:
     """cat answers in plain text; dan tries a score out of range and a greeting."""
     seen = stage.dm("UCAT", "6 rough week, need a specialist")
     expect_in("6/10", seen, "cat's text answer")
-    expect_in("6/10", stage.prompts("UCAT")[-1].all_text(), "cat's prompt after her text answer")
+    # The reply is the one confirmation of a text answer: the prompt is not edited to match
+    # (a chat.update per answer is Tier 3); its buttons still answer.
+    prompt = stage.prompts("UCAT")[-1].all_text()
+    expect("Recorded" not in prompt, "cat's prompt was edited after her text answer")
     seen = stage.dm("UDAN", "11")
     expect_in("scores go from 1 to 10", seen, "dan's `11`")
     seen = stage.dm("UDAN", "hello")

@@ -30,6 +30,7 @@ from bot.platform.blocks import (
     section,
 )
 from bot.platform.escape import escape
+from bot.platform.respond import Via
 from bot.platform.text import strip_nul
 from bot.promise.blocks import PromiseAsk, ask_blocks
 from storage.models import CheckIn
@@ -158,10 +159,16 @@ class CheckinContext:
     team_id: int
     cycle_id: int | None
     edit: bool = False
+    # The response_url of the click that opened the form ("Add details", "Edit") and the prompt
+    # it replaces: the submit confirms through it instead of a rate-limited chat.update.
+    via: Via | None = None
 
     def dump(self) -> str:
         """As private_metadata."""
-        return json.dumps({"team": self.team_id, "cycle": self.cycle_id, "edit": self.edit})
+        data: dict[str, Any] = {"team": self.team_id, "cycle": self.cycle_id, "edit": self.edit}
+        if self.via is not None:
+            data["via"] = [self.via.url, self.via.message_ts]
+        return json.dumps(data)
 
     @staticmethod
     def load(text: str) -> CheckinContext | None:
@@ -169,10 +176,14 @@ class CheckinContext:
         try:
             data = json.loads(text or "")
             cycle = data.get("cycle")
+            via = data.get("via")
             return CheckinContext(
-                int(data["team"]), int(cycle) if cycle is not None else None, bool(data.get("edit"))
+                int(data["team"]),
+                int(cycle) if cycle is not None else None,
+                bool(data.get("edit")),
+                Via(str(via[0]), str(via[1])) if via else None,
             )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
 
 

@@ -40,6 +40,7 @@ from bot.platform.blocks import Reply, text_reply
 from bot.platform.deps import Deps
 from bot.platform.errors import Conflict, NotAllowed, NotFound
 from bot.platform.escape import escape
+from bot.platform.respond import Via, replace_original
 from bot.promise.service import prompt_ask
 from bot.rally import service as rally
 from storage import checkin as checkin_store
@@ -68,8 +69,11 @@ class Stored:
     weekly: bool
 
 
-def answer_button(deps: Deps, user_id: str, cycle_id: int, score: int) -> Stored:
-    """A score button on the weekly prompt; a later click on another score replaces it."""
+def answer_button(
+    deps: Deps, user_id: str, cycle_id: int, score: int, via: Via | None = None
+) -> Stored:
+    """A score button on the weekly prompt; a later click on another score replaces it. The
+    prompt clicked shows the answer through the click's response_url (`via`)."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         cycle = checkin_store.cycle_by_id(session, cycle_id)
@@ -79,7 +83,7 @@ def answer_button(deps: Deps, user_id: str, cycle_id: int, score: int) -> Stored
         assert team is not None
         _require_member(session, team, user_id)
         recorded = record_click(session, team, cycle, user_id, score, now=now)
-    refresh_prompt(deps, user_id, cycle_id)
+    refresh_prompt(deps, user_id, cycle_id, via)
     return Stored([recorded.checkin] if recorded.new else [], weekly=True)
 
 
@@ -104,7 +108,7 @@ def submit_modal(deps: Deps, user_id: str, ctx: CheckinContext, answer: Answer) 
                 # The week was answered by a button meanwhile: the modal's details win.
                 recorded = record_weekly(session, team, cycle, user_id, answer, now=now, edit=True)
     if ctx.cycle_id is not None:
-        refresh_prompt(deps, user_id, ctx.cycle_id)
+        refresh_prompt(deps, user_id, ctx.cycle_id, ctx.via)
     return Stored([recorded.checkin], weekly=ctx.cycle_id is not None)
 
 
@@ -147,7 +151,12 @@ def answer_text(
     deps: Deps, user_id: str, text: str, *, channel: str, ts: str | None
 ) -> tuple[Stored | None, Reply]:
     """A DM: a number answers one team's pending week (or is a pulse); several candidates get a
-    question with a button per team and nothing is stored; anything else gets the how-to."""
+    question with a button per team and nothing is stored; anything else gets the how-to.
+
+    The reply (one post) is the confirmation: the prompt is not edited to match. The reply says
+    what was recorded right under it, and a chat.update per answer is Tier 3 (about 50 a minute
+    a workspace), which a Friday storm exhausts. The prompt's buttons still work: a click
+    replaces the answer and the prompt then shows it."""
     answer = read_text_answer(text)  # UsageError for 0, 11 or 7.5: nothing stored
     if answer is None:
         return None, text_reply(HOW_TO)
@@ -164,15 +173,14 @@ def answer_text(
         target = targets[0]
         stored = _store_text(session, target.team, target.cycle, user_id, answer, now)
         reply = _text_reply(session, target.team, stored)
-    if target.cycle is not None:
-        refresh_prompt(deps, user_id, target.cycle.id)
     return Stored([stored], weekly=target.cycle is not None), reply
 
 
 def answer_for_team(
     deps: Deps, user_id: str, choice: PickTeam, text: str
 ) -> tuple[Stored | None, Reply]:
-    """The team picked for a DM answer: the message is read again and stored in that team."""
+    """The team picked for a DM answer: the message is read again and stored in that team.
+    The picker, replaced by the reply, confirms it; the prompt is left as it is (answer_text)."""
     answer = read_text_answer(text)
     if answer is None:
         return None, text_reply(HOW_TO)
@@ -183,8 +191,6 @@ def answer_for_team(
     except IntegrityError:
         # The same message was recorded a moment ago (a double click on the team picker).
         raise Conflict("That message is already recorded.") from None
-    if cycle is not None:
-        refresh_prompt(deps, user_id, cycle.id)
     return Stored([stored], weekly=cycle is not None), reply
 
 
@@ -354,7 +360,7 @@ def modal_for(deps: Deps, user_id: str, ctx: CheckinContext) -> dict[str, Any]:
         member = team_store.member(session, team.id, user_id)
         default = (member.visibility if member else None) or team.default_visibility
         return checkin_modal(
-            CheckinContext(ctx.team_id, ctx.cycle_id, edit=current is not None),
+            replace(ctx, edit=current is not None),
             team_name=team.name,
             default_visibility=default,
             current=current,
@@ -374,9 +380,13 @@ def _prompt_targets(
     ]
 
 
-def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
+def refresh_prompt(deps: Deps, user_id: str, cycle_id: int, via: Via | None = None) -> None:
     """Show the recorded answer (with Edit) in place of the prompt and its reminder; before
-    the score is given, the prompt with the member's answer to the promise question."""
+    the score is given, the prompt with the member's answer to the promise question.
+
+    The message a click came from is replaced through its response_url (`via`), which Slack
+    does not rate-limit; the others, or that one when the url is refused or expired, by
+    chat.update."""
     now = deps.clock.now()
     with transaction(deps.sessions) as session:
         cycle = checkin_store.cycle_by_id(session, cycle_id)
@@ -403,6 +413,10 @@ def refresh_prompt(deps: Deps, user_id: str, cycle_id: int) -> None:
         kinds = ("prompt", "reminder") if answer is not None else ("prompt",)
         targets = _prompt_targets(session, cycle_id, user_id, kinds)
     for channel, ts in targets:
+        if via is not None and ts == via.message_ts:
+            if replace_original(via, reply):
+                continue
+            log.info("the response_url was refused; updating the prompt with chat.update")
         _update(deps, channel, ts, reply)
 
 

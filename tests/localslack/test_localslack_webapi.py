@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from localslack import LocalSlack, Message
+from localslack.state import RESPONSE_URL_LIFETIME
 
 ALICE, BOB, CAROL, ROBOT, GENERAL = "UALICE", "UBOB", "UCAROL", "UROBOT", "CGENERAL"
 
@@ -234,6 +236,34 @@ def test_response_url(slack: LocalSlack, client: WebClient) -> None:
     post({"text": "for all", "response_type": "in_channel"})
     assert [m.text for m in slack.messages(GENERAL)] == ["answered", "for all"]
     assert len(slack.response_posts) == 3
+
+
+def test_response_url_replace_original_takes_five_posts_in_thirty_minutes(
+    slack: LocalSlack, client: WebClient
+) -> None:
+    """As on Slack: a response_url replaces its message at most 5 times, within 30 minutes."""
+    ts = client.chat_postMessage(channel=GENERAL, text="question", blocks=[BUTTON])["ts"]
+
+    def post(url: str, body: dict[str, object]) -> tuple[int, str]:
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.read().decode()
+
+    url = slack.issue_response_url(ALICE, GENERAL, message_ts=ts)
+    for n in range(5):
+        assert post(url, {"text": f"answer {n}", "replace_original": True}) == (200, "ok")
+    assert post(url, {"text": "a sixth", "replace_original": True}) == (404, "used_url")
+    [message] = slack.messages(GENERAL)
+    assert message.text == "answer 4"
+
+    late = slack.issue_response_url(ALICE, GENERAL, message_ts=ts)
+    with slack.workspace.lock:
+        slack.workspace.response_urls[late.rsplit("/", 1)[1]].created -= RESPONSE_URL_LIFETIME + 1
+    assert post(late, {"text": "too late", "replace_original": True}) == (404, "expired_url")
+    assert slack.messages(GENERAL)[0].text == "answer 4"
 
 
 def test_wait_for(slack: LocalSlack, client: WebClient) -> None:

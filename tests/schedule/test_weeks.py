@@ -103,7 +103,8 @@ def test_sydney_answers_its_new_week_by_dm_while_the_old_week_is_open(db_url: st
                 select(CheckIn.kind, Cycle.week).join(Cycle, Cycle.id == CheckIn.cycle_id)
             ).all()
         assert [tuple(r) for r in rows] == [("weekly", "2026-W49")]
-        assert "Recorded *7/10*" in o.prompt("USYD").all_text()
+        # The reply is the confirmation; the prompt is left as it was (one post an answer).
+        assert "Recorded *7/10* as this week's check-in" in o.dms("USYD")[-1].all_text()
 
 
 def test_summary_at_changed_mid_week_moves_the_open_week(oneness: Oneness) -> None:
