@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -50,36 +51,28 @@ def may_repeat(request: HttpRequest) -> bool:
     return api_method(request.url) not in NOT_IDEMPOTENT
 
 
-class IdempotentConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+class OnlyIdempotent(RetryHandler):
+    """A retry handler that retries only calls safe to repeat (mixed in before the handler)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return may_repeat(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class IdempotentConnectionErrorRetryHandler(OnlyIdempotent, ConnectionErrorRetryHandler):
     """Retry a reset or refused connection, but only for calls that are safe to repeat."""
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return may_repeat(request) and super()._can_retry(
-            state=state, request=request, response=response, error=error
-        )
 
-
-class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
+class IdempotentServerErrorRetryHandler(OnlyIdempotent, ServerErrorRetryHandler):
     """Retry a 500 or 503, but only for calls that are safe to repeat."""
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return may_repeat(request) and super()._can_retry(
-            state=state, request=request, response=response, error=error
-        )
 
 
 class ExactRetryAfterHandler(RateLimitErrorRetryHandler):

@@ -149,18 +149,7 @@ def post_summary(deps: Deps, cycle_id: int, *, manual: bool = False) -> Gathered
         gathered = gather(session, team, cycle, now=now)
     # Each `/oneness summary` is a new post; the automatic one is posted once per week.
     key = f"summary:{cycle_id}" + (f":manual:{uuid.uuid4().hex}" if manual else "")
-    s = gathered.summary
-    post_in_channel(
-        deps,
-        Outgoing(
-            key=key,
-            kind="summary",
-            channel=gathered.channel_id,
-            text=summary_text(s),
-            blocks=summary_blocks(s) if final else progress_blocks(s),
-            cycle_id=cycle_id,
-        ),
-    )
+    _post_channel_summary(deps, gathered, key, cycle_id, final=final)
     if final:
         _post_chart(deps, gathered, key, cycle_id)
     _send_to_leads(deps, gathered, key)
@@ -253,10 +242,17 @@ def repost_waiting(deps: Deps, key: str, cycle_id: int | None) -> None:
             return
         closed = cycle.closed_at is not None or now >= cycle.closes_at
         gathered = gather(session, team, cycle, now=now)
-    s = gathered.summary
     if key.endswith(":chart"):
         _post_chart(deps, gathered, key.removesuffix(":chart"), cycle_id)
         return
+    _post_channel_summary(deps, gathered, key, cycle_id, final=closed)
+
+
+def _post_channel_summary(
+    deps: Deps, gathered: Gathered, key: str, cycle_id: int, *, final: bool
+) -> None:
+    """The channel's summary under `key`: the figures once the week is over, else progress."""
+    s = gathered.summary
     post_in_channel(
         deps,
         Outgoing(
@@ -264,7 +260,7 @@ def repost_waiting(deps: Deps, key: str, cycle_id: int | None) -> None:
             kind="summary",
             channel=gathered.channel_id,
             text=summary_text(s),
-            blocks=summary_blocks(s) if closed else progress_blocks(s),
+            blocks=summary_blocks(s) if final else progress_blocks(s),
             cycle_id=cycle_id,
         ),
     )
