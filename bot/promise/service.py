@@ -186,16 +186,7 @@ def save_promise(deps: Deps, user_id: str, team_id: int, draft: Draft) -> str:
             ) from None
         message = promise_posted(_view(team, row), changed=current is not None)
         promise_id, channel, name = row.id, team.channel_id, team.name
-    post_in_channel(
-        deps,
-        Outgoing(
-            key=f"promise:{promise_id}:posted",
-            kind="promise",
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks,
-        ),
-    )
+    _post_promise(deps, promise_id, channel, message)
     return f"Saved {escape(name)}'s promise and posted it in <#{channel}>."
 
 
@@ -208,6 +199,11 @@ def repost_promise(deps: Deps, promise_id: int) -> None:
             return
         message = promise_posted(_view(team, row), changed=False)
         channel = team.channel_id
+    _post_promise(deps, promise_id, channel, message)
+
+
+def _post_promise(deps: Deps, promise_id: int, channel: str, message: Reply) -> None:
+    """Post a promise in its team's channel, once per promise (it may wait for `/invite`)."""
     post_in_channel(
         deps,
         Outgoing(
