@@ -355,22 +355,21 @@ def _floor_wsgi() -> Any:
 def serve(kind: str, port: int, threads: int, processes: int) -> int:
     """`--serve-null` / `--serve-floor`: served as `oneness run` serves, by gunicorn with
     `processes` gthread workers of `threads` threads, until SIGTERM."""
-    from bot.platform.serving import Served
-    from bot.platform.serving import serve as gunicorn_serve
+    from bot.platform.serving import GunicornServer, Served
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     def build() -> Served:
         return Served(_null_wsgi if kind == "null" else _floor_wsgi())
 
-    gunicorn_serve(
+    GunicornServer(
         build,
         host="127.0.0.1",
         port=port,
         processes=processes,
         threads=threads,
         log_level="warning",
-    )
+    ).run()
     return 0
 
 

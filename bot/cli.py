@@ -191,7 +191,7 @@ def _run_http(settings: Settings, layout: Layout) -> int:
     """Gunicorn serves; each of its workers builds its own app after the fork."""
     from bot.app import build_deps, create_checked_app
     from bot.platform.server import OnenessWSGI
-    from bot.platform.serving import Served, serve
+    from bot.platform.serving import GunicornServer, Served
     from bot.platform.workers import Children, work_argv
     from bot.promise.page import PromisePage
 
@@ -213,15 +213,17 @@ def _run_http(settings: Settings, layout: Layout) -> int:
         work.start()  # in gunicorn's arbiter once it listens; none when N is 0
 
     log.info("serving http://0.0.0.0:%d/slack/events", settings.port)
-    serve(
+    # Gunicorn's arbiter serves until SIGTERM or SIGINT and returns once its workers stopped.
+    GunicornServer(
         build,
+        host="0.0.0.0",
         port=settings.port,
         processes=layout.processes,
         threads=layout.workers,
         log_level=settings.log_level,
         on_ready=start_work_processes,
         on_exit=work.stop,
-    )
+    ).run()
     return 0
 
 

@@ -8,7 +8,6 @@ from bot.access.blocks import access_lost_message
 from bot.platform.delivery import Delivered, Outgoing, deliver, upload_once
 from bot.platform.deps import Deps
 from storage import access as store
-from storage import delivery as ledger
 from storage import teams as team_store
 from storage.db import transaction
 from storage.kinds import DeliveryStatus
@@ -24,14 +23,7 @@ def post_in_channel(deps: Deps, out: Outgoing) -> Delivered:
     """`deliver` a post to a team's channel; when the bot is not in it, the post waits and the
     leads get one DM saying what could not be posted and how to fix it."""
     done = deliver(deps, out)
-    if done.attempted and (
-        done.status == DeliveryStatus.WAITING_ACCESS
-        or (done.status == DeliveryStatus.FAILED and done.error in GONE)
-    ):
-        access_refused(deps, out.channel, out.kind, gone=done.status == DeliveryStatus.FAILED)
-    elif done.attempted and done.status == DeliveryStatus.SENT:
-        with transaction(deps.sessions) as session:
-            store.note_present(session, out.channel, deps.clock.now())
+    _after_attempt(deps, out.channel, out.kind, done)
     return done
 
 
@@ -45,11 +37,9 @@ def upload_in_channel(
     title: str,
     cycle_id: int | None = None,
 ) -> str | None:
-    """`upload_once` to a team's channel, waiting for access as `post_in_channel` does."""
-    with transaction(deps.sessions) as session:
-        before = ledger.get(session, key)
-        settled = before is not None and before.status != DeliveryStatus.PENDING
-    file_id = upload_once(
+    """`upload_once` to a team's channel, waiting for access as `post_in_channel` does; the
+    file id once it is shared."""
+    done = upload_once(
         deps,
         key,
         channel=channel,
@@ -58,15 +48,21 @@ def upload_in_channel(
         title=title,
         cycle_id=cycle_id,
     )
-    if file_id is None and not settled:
+    _after_attempt(deps, channel, "file", done)
+    return done.ts if done.status == DeliveryStatus.SENT else None
+
+
+def _after_attempt(deps: Deps, channel: str, kind: str, done: Delivered) -> None:
+    """What this call's attempt (not an earlier one's record) tells of the bot's access."""
+    if not done.attempted:
+        return
+    if done.status == DeliveryStatus.WAITING_ACCESS or (
+        done.status == DeliveryStatus.FAILED and done.error in GONE
+    ):
+        access_refused(deps, channel, kind, gone=done.status == DeliveryStatus.FAILED)
+    elif done.status == DeliveryStatus.SENT:
         with transaction(deps.sessions) as session:
-            row = ledger.get(session, key)
-            status, error = (row.status, row.error) if row is not None else (None, None)
-        if status == DeliveryStatus.WAITING_ACCESS:
-            access_refused(deps, channel, "file")
-        elif status == DeliveryStatus.FAILED and error in GONE:
-            access_refused(deps, channel, "file", gone=True)
-    return file_id
+            store.note_present(session, channel, deps.clock.now())
 
 
 def access_refused(deps: Deps, channel_id: str, kind: str, *, gone: bool = False) -> None:

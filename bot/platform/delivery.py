@@ -227,9 +227,9 @@ def upload_once(
     filename: str,
     title: str,
     cycle_id: int | None = None,
-) -> str | None:
-    """Upload a file to a channel once under `key`; returns its file id (None if unreachable,
-    or waiting for the bot to be invited to the channel).
+) -> Delivered:
+    """Upload a file to a channel once under `key`. What became of it comes back as from
+    `deliver`, with the file id where a message's ts would be (when it was shared).
 
     Slack's three upload steps are made one by one so the file id is recorded before the step
     that shares it (files.completeUploadExternal, which Slack may carry out and still fail).
@@ -238,20 +238,19 @@ def upload_once(
     """
     with key_lock(deps.engine, key) as mine:
         if not mine:
-            return None
+            return Delivered(DeliveryStatus.PENDING)
         now = deps.clock.now()
         with transaction(deps.sessions) as session:
             row, _ = ledger.claim(
                 session, key, kind="file", user_id=None, cycle_id=cycle_id, now=now
             )
             if row.status != DeliveryStatus.PENDING:
-                return row.message_ts if row.status == DeliveryStatus.SENT else None
+                return Delivered(row.status, row.channel_id, row.message_ts, row.error)
             earlier = row.message_ts if row.attempts > 0 else None
             row.attempts += 1
         if earlier is not None and _file_shared(deps, channel, earlier):
             log.info("upload %s was already shared (file %s); recorded it", key, earlier)
-            _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=earlier)
-            return earlier
+            return _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=earlier)
         try:
             file_id = _upload(deps, key, channel=channel, content=content, filename=filename)
             deps.client.files_completeUploadExternal(
@@ -262,11 +261,9 @@ def upload_once(
             if status is None:
                 raise
             log.warning("cannot upload %s: %s (%s)", key, reason, status)
-            _record(deps, key, status, channel=channel, error=reason)
-            return None
+            return _record(deps, key, status, channel=channel, error=reason)
         # The file id is kept where a message's ts would be: it is what later views refer to.
-        _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=file_id)
-        return file_id
+        return _record(deps, key, DeliveryStatus.SENT, channel=channel, ts=file_id)
 
 
 def _upload(deps: Deps, key: str, *, channel: str, content: bytes, filename: str) -> str:

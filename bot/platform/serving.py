@@ -103,28 +103,3 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships n
                 self._served.stop()
             except Exception:
                 log.exception("worker did not stop cleanly")
-
-
-def serve(
-    build: Callable[[], Served],
-    *,
-    host: str = "0.0.0.0",
-    port: int,
-    processes: int,
-    threads: int,
-    log_level: str = "info",
-    on_ready: Callable[[], None] | None = None,
-    on_exit: Callable[[], None] | None = None,
-) -> None:
-    """Serve until SIGTERM or SIGINT (gunicorn's arbiter handles both); returns after the
-    workers have stopped. Gunicorn exits the process itself (status 0 on a signal)."""
-    GunicornServer(
-        build,
-        host=host,
-        port=port,
-        processes=processes,
-        threads=threads,
-        log_level=log_level,
-        on_ready=on_ready,
-        on_exit=on_exit,
-    ).run()
